@@ -1,0 +1,73 @@
+"""`gapbench tasks` and `gapbench models`: what exists."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from gapbench.cli.common import console, data_dir_option, json_option, print_json
+from gapbench.errors import GapbenchError
+from gapbench.models.local_assets import LOCAL_MODELS
+from gapbench.models.openai_compat import load_presets
+from gapbench.models.registry import providers
+from gapbench.tasks.loader import load_samples, resolve_data_dir
+from gapbench.tasks.registry import builtin_tasks, get_task
+
+
+def _n_items(task, data_dir) -> int | None:
+    try:
+        return len(load_samples(task, data_dir))
+    except GapbenchError:
+        return None  # data not in the data directory
+
+
+@click.command("tasks")
+@data_dir_option
+@json_option
+def tasks_cmd(data_dir, as_json):
+    """List built-in tasks with capability, language, version, scorer and item count (when data is present)."""
+    data = resolve_data_dir(data_dir)
+    rows = []
+    for name in builtin_tasks():
+        t = get_task(name)
+        rows.append({"name": t.name, "capability": t.capability, "language": t.language,
+                     "n_items": _n_items(t, data), "version": t.version, "scorer": t.scorer,
+                     "methods": t.methods, "description": t.description})
+    if as_json:
+        print_json({"data_dir": str(data), "tasks": rows})
+        return
+    table = Table(title=f"Tasks (data: {data})")
+    for col in ("name", "capability", "language", "n_items", "scorer", "methods"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["capability"], r["language"], str(r["n_items"] if r["n_items"] is not None else "no data"),
+                      r["scorer"], ",".join(r["methods"]))
+    console().print(table)
+
+
+@click.command("models")
+@json_option
+def models_cmd(as_json):
+    """List providers, bundled local models and API presets (with the key variable each needs)."""
+    local = [{"name": f"local/{m.alias}", "developer": m.developer, "country": m.country, "chat": m.chat,
+              "description": m.description, "packages": list(m.packages)} for m in LOCAL_MODELS.values()]
+    presets = [{"provider": p["name"], "base_url": p["base_url"], "api_key_env": p.get("api_key_env"),
+                "protocol": p.get("protocol", "openai"), "country": p.get("country"),
+                "default_models": p.get("default_models", [])} for p in load_presets()]
+    if as_json:
+        print_json({"providers": providers(), "local": local, "presets": presets})
+        return
+    out = console()
+    t = Table(title="Bundled local models")
+    for col in ("name", "developer", "country", "description"):
+        t.add_column(col)
+    for m in local:
+        t.add_row(m["name"], m["developer"], m["country"], m["description"])
+    out.print(t)
+    t = Table(title="API presets (provider/MODEL)")
+    for col in ("provider", "country", "key variable", "base URL", "models"):
+        t.add_column(col)
+    for p in presets:
+        t.add_row(p["provider"], p["country"] or "", p["api_key_env"] or "", p["base_url"],
+                  ", ".join(p["default_models"][:3]))
+    out.print(t)

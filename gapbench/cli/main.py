@@ -1,0 +1,51 @@
+"""The `gapbench` command. Errors a user can cause print one line on stderr and exit 2."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gapbench import __version__
+from gapbench.cli.demo import demo_cmd
+from gapbench.cli.listing import models_cmd, tasks_cmd
+from gapbench.cli.results import results_cmd
+from gapbench.cli.run import run_cmd
+from gapbench.errors import GapbenchError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gapbench")
+def cli():
+    """gapbench: how far is one LLM from another, per capability and language?
+
+    Same items, same prompts, stored raw responses, scores with 95% intervals.
+    """
+
+
+for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd):
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="gapbench", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:  # bad flag, missing option, bad value
+        where = f"gapbench {e.ctx.info_name}" if getattr(e, "ctx", None) and e.ctx.info_name != "gapbench" else "gapbench"
+        print(f"{where}: error: {e.format_message()}", file=sys.stderr)
+        sys.exit(2)
+    except GapbenchError as e:
+        print(f"gapbench: error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except click.Abort:
+        print("gapbench: aborted", file=sys.stderr)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        print("gapbench: interrupted; stored responses are kept, run the same command to resume", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""`gapbench run`: evaluate models on tasks; responses are cached, so a rerun resumes."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from gapbench.cli.common import console, data_dir_option, db_option, json_option, print_json, results_table
+from gapbench.errors import GapbenchError
+from gapbench.models.registry import ModelOptions
+from gapbench.runner.run import DEFAULT_SEED, run_eval
+from gapbench.store.db import Store, resolve_db_path
+from gapbench.tasks.loader import resolve_data_dir
+from gapbench.tasks.registry import get_task
+
+
+def split_list(value: str, flag: str) -> list[str]:
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise GapbenchError(f"{flag}: give at least one name")
+    return items
+
+
+@click.command("run")
+@click.option("--model", "models", required=True, metavar="M[,M2…]",
+              help="provider/model, e.g. local/qwen2.5-coder-0.5b, openai/gpt-4o, deepseek/deepseek-chat.")
+@click.option("--task", "tasks", required=True, metavar="T[,T2…]", help="Built-in task names or task files.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N items per task (a fixed, seeded subset).")
+@click.option("--method", type=click.Choice(["generate", "loglikelihood"]), default=None,
+              help="Multiple choice by generated letter or by log-likelihood (default: the task's first).")
+@click.option("--fewshot", type=click.IntRange(min=0, max=32), default=None,
+              help="Override the number of worked examples (default: the task's).")
+@db_option
+@data_dir_option
+@click.option("--concurrency", type=click.IntRange(min=1, max=256), default=4, show_default=True,
+              help="Requests in flight at once (API models; local models run one at a time).")
+@click.option("--base-url", default=None, help="Server for openai/ models (default: $OPENAI_BASE_URL or the preset).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=1), default=120.0, show_default=True,
+              help="Seconds per request.")
+@click.option("--retries", type=click.IntRange(min=0, max=20), default=5, show_default=True,
+              help="Retries per request (exponential backoff with jitter; Retry-After honoured).")
+@click.option("--n-ctx", type=click.IntRange(min=256), default=4096, show_default=True, help="Local models: context size.")
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="Local models: CPU threads (default: all cores).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed for item selection and sampling.")
+@json_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run_cmd(models, tasks, limit, method, fewshot, db, data_dir, concurrency, base_url, timeout_s, retries, n_ctx, threads,
+            seed, as_json, quiet):
+    """Run tasks on models and print accuracy with 95% intervals.
+
+    Every response is stored in SQLite as it arrives; running the same command again
+    makes no model call for what is stored, and resumes an interrupted run.
+    """
+    specs = [get_task(t) for t in split_list(tasks, "--task")]
+    options = ModelOptions(base_url=base_url, timeout_s=timeout_s, max_retries=retries, concurrency=concurrency,
+                           n_ctx=n_ctx, n_threads=threads)
+    store = Store(resolve_db_path(db))
+    try:
+        report = asyncio.run(run_eval(split_list(models, "--model"), specs, store=store,
+                                      data_dir=resolve_data_dir(data_dir), options=options, method=method,
+                                      limit=limit, seed=seed, fewshot=fewshot, show_progress=not quiet and not as_json))
+    finally:
+        store.close()
+    if as_json:
+        print_json(report.to_json())
+        return
+    out = console()
+    out.print(results_table(report.results))
+    c = report.counters
+    out.print(f"model calls: {c.model_calls} · cache hits: {c.cache_hits} · errors: {c.errors} · store: {store.path}")
+    for message in c.messages[:10]:
+        print(f"error: {message}", file=sys.stderr)
+    if len(c.messages) > 10:
+        print(f"… and {len(c.messages) - 10} more errors (retried on the next run)", file=sys.stderr)

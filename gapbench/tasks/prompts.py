@@ -1,0 +1,93 @@
+"""Turn Samples into Requests: the same prompt for every model, so comparisons are fair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gapbench.errors import GapbenchError
+from gapbench.tasks.loader import LETTERS
+from gapbench.tasks.spec import TaskSpec
+from gapbench.tasks.template import render
+from gapbench.types import Request, Sample
+
+
+def sample_values(task: TaskSpec, sample: Sample) -> dict[str, Any]:
+    values: dict[str, Any] = dict(sample.metadata)
+    values.update(question=sample.input, answer=sample.target, id=sample.id)
+    lines = []
+    for letter, choice in zip(LETTERS, sample.choices):
+        values[letter] = choice
+        lines.append(render(task.prompt.choice_format, {"letter": letter, "choice": choice}))
+    values["choices"] = "\n".join(lines)
+    return values
+
+
+def _render(task: TaskSpec, template: str, values: dict[str, Any], what: str) -> str:
+    try:
+        return render(template, values)
+    except KeyError as e:
+        raise GapbenchError(f"task {task.name}: prompt.{what} uses unknown field {{{e.args[0]}}}") from None
+
+
+def fewshot_for(task: TaskSpec, sample: Sample, pool: list[Sample]) -> list[Sample]:
+    if task.fewshot is None or task.fewshot.k == 0:
+        return []
+    key = task.fewshot.match
+    chosen = [
+        s for s in pool
+        if s.id != sample.id and (key is None or s.metadata.get(key) == sample.metadata.get(key))
+    ]
+    return chosen[: task.fewshot.k]
+
+
+def _shot_answer(task: TaskSpec, shot: Sample) -> str:
+    values = sample_values(task, shot)
+    if task.fewshot and task.fewshot.solution:
+        values["solution"] = _render(task, task.fewshot.solution, values, "fewshot.solution")
+    return _render(task, task.prompt.fewshot_answer, values, "fewshot_answer")
+
+
+def _turns(task: TaskSpec, sample: Sample, shots: list[Sample]) -> list[tuple[str, str]]:
+    turns: list[tuple[str, str]] = []
+    for shot in shots:
+        turns.append(("user", _render(task, task.prompt.template, sample_values(task, shot), "template").strip()))
+        turns.append(("assistant", _shot_answer(task, shot)))
+    turns.append(("user", _render(task, task.prompt.template, sample_values(task, sample), "template").strip()))
+    if task.prompt.instruction:
+        instruction = _render(task, task.prompt.instruction, sample_values(task, sample), "instruction").strip()
+        turns[0] = ("user", f"{instruction}\n\n{turns[0][1]}")
+    return turns
+
+
+def plain_prompt(task: TaskSpec, sample: Sample, shots: list[Sample]) -> str:
+    """The prompt as one plain text: few-shot blocks, then the question ending in its answer cue."""
+    out: list[str] = [task.prompt.system] if task.prompt.system else []
+    turns = _turns(task, sample, shots)
+    for i in range(0, len(turns) - 1, 2):
+        out.append(f"{turns[i][1]} {turns[i + 1][1]}".rstrip() if turns[i][1].endswith((":", "：")) else f"{turns[i][1]}\n{turns[i + 1][1]}")
+    out.append(turns[-1][1])
+    return "\n\n".join(out)
+
+
+def generate_request(task: TaskSpec, sample: Sample, shots: list[Sample], chat: bool) -> Request:
+    gen = task.generation
+    if chat:
+        messages = ([("system", task.prompt.system)] if task.prompt.system else []) + _turns(task, sample, shots)
+        return Request(kind="generate", messages=tuple(messages), max_tokens=gen.max_tokens, stop=tuple(gen.stop))
+    return Request(kind="generate", prompt=plain_prompt(task, sample, shots), max_tokens=gen.max_tokens,
+                   stop=tuple(gen.stop) or ("\n\n",))
+
+
+def loglikelihood_requests(task: TaskSpec, sample: Sample, shots: list[Sample]) -> list[Request]:
+    """One request per choice: log P(continuation | context)."""
+    if not sample.choices:
+        raise GapbenchError(f"task {task.name}: method loglikelihood needs choices (sample {sample.id})")
+    prompt = plain_prompt(task, sample, shots)
+    values = sample_values(task, sample)
+    requests = []
+    for letter, choice in zip(LETTERS, sample.choices):
+        v = {**values, "prompt": prompt, "letter": letter, "choice": choice}
+        context = _render(task, task.prompt.ll_context, v, "ll_context")
+        continuation = _render(task, task.prompt.ll_continuation, v, "ll_continuation")
+        requests.append(Request(kind="loglikelihood", prompt=context, continuation=continuation, max_tokens=1))
+    return requests

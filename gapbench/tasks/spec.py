@@ -1,0 +1,96 @@
+"""A task is data: this pydantic model validates one declarative task file (YAML)."""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+Capability = Literal[
+    "knowledge", "reasoning", "maths", "code", "chat", "long_input", "translation", "refusals", "truthfulness"
+]
+Language = Literal["zh", "en"]
+Method = Literal["generate", "loglikelihood"]
+ScorerName = Literal["choice", "numeric", "exact", "regex"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HFSource(_Strict):
+    """Where online users fetch the same data from the Hugging Face hub."""
+
+    path: StrictStr
+    name: StrictStr | None = None
+    split: StrictStr = "test"
+
+
+class DatasetSpec(_Strict):
+    """Where the records come from and how their fields map to a Sample."""
+
+    path: StrictStr  # relative to the data directory; may hold a glob, e.g. mmlu/test/*_test.csv
+    format: Literal["auto", "csv", "tsv", "jsonl", "json", "lines"] = "auto"
+    header: bool = True  # csv/tsv: first row names the columns
+    columns: list[StrictStr] | None = None  # names for header-less csv/tsv, or for split `lines`
+    separator: StrictStr | None = None  # `lines`: split each line into columns on this string
+    url: StrictStr | None = None  # online copy of the same file
+    hf: HFSource | None = None
+    subject_from_filename: StrictStr | None = None  # regex with one group, e.g. '(.+)_test\.csv'
+    # Sample fields, as templates over the record's fields ({name}, {a.b} for nested values).
+    id: StrictStr = "{_index}"
+    question: StrictStr = "{question}"
+    choices: list[StrictStr] | StrictStr | None = None  # templates, or one field holding a list
+    answer: StrictStr = "{answer}"
+    answer_map: dict[StrictStr, StrictStr] | None = None  # e.g. {"true": "A", "false": "B"}
+    answer_regex: StrictStr | None = None  # keep group 1 of the answer, e.g. '####\s*(.+)$'
+    answer_index: bool = False  # the answer is a 0-based index into choices
+
+
+class FewshotSpec(_Strict):
+    """Worked examples shown before each question, drawn from another split of the same data."""
+
+    path: StrictStr
+    k: StrictInt = Field(5, ge=0, le=32)
+    match: StrictStr | None = None  # take examples with the same metadata value, e.g. "subject"
+    solution: StrictStr | None = None  # template for a worked solution (defaults to the answer)
+
+
+class PromptSpec(_Strict):
+    """How a Sample becomes text. Chinese tasks carry Chinese prompts."""
+
+    system: StrictStr | None = None
+    instruction: StrictStr | None = None  # shown once, before the first (few-shot) question
+    template: StrictStr  # one question; may use {question}, {choices}, {A}..{J}, record fields
+    fewshot_answer: StrictStr = "{answer}"  # the assistant turn of a worked example
+    choice_format: StrictStr = "{letter}. {choice}"  # one line of {choices}
+    ll_context: StrictStr = "{prompt}"  # loglikelihood: context per choice ({prompt}, {choice})
+    ll_continuation: StrictStr = " {letter}"  # loglikelihood: scored text per choice
+
+
+class GenerationSpec(_Strict):
+    max_tokens: StrictInt = Field(256, ge=1, le=32768)
+    stop: list[StrictStr] = []
+
+
+class TaskSpec(_Strict):
+    name: StrictStr = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    version: Union[StrictInt, StrictStr]
+    capability: Capability
+    language: Language
+    description: StrictStr = ""
+    source: StrictStr = ""  # citation / licence note
+    dataset: DatasetSpec
+    fewshot: FewshotSpec | None = None
+    prompt: PromptSpec
+    scorer: ScorerName
+    methods: list[Method] = ["generate"]  # the first is the default
+    answer_pattern: StrictStr | None = None  # scorer `regex`: a match in the answer scores 1
+    generation: GenerationSpec = GenerationSpec()
+
+    @field_validator("methods")
+    @classmethod
+    def _methods_not_empty(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("must list at least one method")
+        return v

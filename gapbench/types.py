@@ -1,0 +1,111 @@
+"""The data that flows through gapbench: Sample -> Request -> Response -> Score -> Result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+RequestKind = Literal["generate", "loglikelihood"]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One benchmark item, already mapped to gapbench's fields."""
+
+    id: str
+    input: str  # the question / prompt body
+    target: str  # gold answer: a letter for multiple choice, a number or text otherwise
+    choices: tuple[str, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything one model call needs. Its cache key covers every field plus the model identity.
+
+    generate: `messages` (chat) or `prompt` (plain completion, for base models).
+    loglikelihood: `prompt` is the context, `continuation` the text whose log-probability is wanted.
+    """
+
+    kind: RequestKind
+    messages: tuple[tuple[str, str], ...] = ()  # ((role, content), ...)
+    prompt: str = ""
+    continuation: str = ""
+    max_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float = 1.0
+    seed: int = 1234
+    stop: tuple[str, ...] = ()
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "seed": self.seed,
+            "stop": list(self.stop),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "messages": [list(m) for m in self.messages],
+            "prompt": self.prompt,
+            "continuation": self.continuation,
+            **self.params(),
+        }
+
+
+@dataclass
+class Response:
+    """What a model returned: the answer text kept apart from any reasoning trace."""
+
+    text: str = ""
+    reasoning: str = ""
+    logprob: float | None = None  # loglikelihood requests: sum of continuation token log-probs
+    is_greedy: bool | None = None  # loglikelihood requests: continuation is the greedy decode
+    n_continuation_tokens: int | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float = 0.0
+    raw: Any = None  # the provider's raw payload, stored verbatim
+    finish_reason: str | None = None
+
+
+@dataclass
+class Score:
+    """A scorer's verdict on one sample."""
+
+    value: float  # in [0, 1]
+    extracted: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """Accuracy of one model on one task, with a 95% interval."""
+
+    model: str
+    task: str
+    language: str
+    capability: str
+    n: int
+    score: float
+    ci_low: float
+    ci_high: float
+    method: str = "generate"
+    errors: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "task": self.task,
+            "language": self.language,
+            "capability": self.capability,
+            "n": self.n,
+            "score": self.score,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "method": self.method,
+            "errors": self.errors,
+        }
