@@ -1,6 +1,7 @@
 """Local GGUF models through llama-cpp-python: `llamacpp/PATH.gguf` and the bundled `local/` aliases.
 
-Loglikelihood comes from the raw logits (`logits_all=True`, `llm.scores`), never from `echo=True`
+Loglikelihood comes from the raw logits that llama.cpp returns for each position (the rows that
+`logits_all=True` would put in `llm.scores`, asked for only where needed), never from `echo=True`
 prompt logprobs, which are shifted by one token on models that add no BOS token
 (abetlen/llama-cpp-python#1983).
 """
@@ -41,6 +42,7 @@ class LlamaCppModel:
     """One GGUF file. Calls run one at a time in a worker thread (a llama.cpp context is not shared)."""
 
     max_concurrency = 1
+    TAIL = 8  # context tokens evaluated again with the continuation (see _logit_rows)
 
     def __init__(self, name: str, path: Path, options: ModelOptions, chat: bool = True):
         if not path.exists():
@@ -53,25 +55,17 @@ class LlamaCppModel:
             chat=chat, supports_loglikelihood=True,
             extra={"file": path.name, "n_ctx": options.n_ctx},
         )
-        self._gen = None  # Llama for generation
-        self._ll = None  # Llama with logits_all=True for loglikelihood
+        self._llm = None  # one llama.cpp context, created on first use
+        self._last_prefix = 0
+        self._head: list[int] | None = None  # context evaluated by the last loglikelihood request
         self._lock = asyncio.Lock()
 
-    # llama.cpp contexts, created on first use ------------------------------------------
-    def _load(self, logits_all: bool):
-        Llama = _import_llama()
-        return Llama(model_path=str(self.path), n_ctx=self.options.n_ctx, n_threads=self.n_threads,
-                     n_threads_batch=self.n_threads, logits_all=logits_all, seed=1234, verbose=False)
-
-    def generation_llama(self):
-        if self._gen is None:
-            self._gen = self._load(False)
-        return self._gen
-
-    def loglikelihood_llama(self):
-        if self._ll is None:
-            self._ll = self._load(True)
-        return self._ll
+    def llama(self):
+        if self._llm is None:
+            Llama = _import_llama()
+            self._llm = Llama(model_path=str(self.path), n_ctx=self.options.n_ctx, n_threads=self.n_threads,
+                              n_threads_batch=self.n_threads, seed=1234, verbose=False)
+        return self._llm
 
     # Model protocol ---------------------------------------------------------------
     async def generate(self, request: Request) -> Response:
@@ -83,14 +77,15 @@ class LlamaCppModel:
             return await asyncio.to_thread(self._loglikelihood_sync, request)
 
     async def aclose(self) -> None:
-        for llm in (self._gen, self._ll):
-            if llm is not None and hasattr(llm, "close"):
-                llm.close()
-        self._gen = self._ll = None
+        if self._llm is not None:
+            self._llm.close()
+        self._llm = None
 
     # work -------------------------------------------------------------------------
     def _generate_sync(self, request: Request) -> Response:
-        llm = self.generation_llama()
+        llm = self.llama()
+        llm.reset()  # no prefix reuse: the same request gives the same tokens whatever ran before
+        self._head = None
         params: dict[str, Any] = dict(max_tokens=request.max_tokens, temperature=request.temperature,
                                       top_p=request.top_p, seed=request.seed, stop=list(request.stop) or None)
         start = time.perf_counter()
@@ -120,8 +115,54 @@ class LlamaCppModel:
             return ctx, whole[len(ctx):]
         return ctx, llm.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
 
+    def _decode(self, llm, tokens: list[int], start: int, logits_from: int) -> list[np.ndarray]:
+        """Evaluate tokens at positions start…, in n_batch chunks; return the logit rows of positions
+        >= logits_from."""
+        n_vocab, rows, batch = llm.n_vocab(), [], llm._batch
+        for offset in range(0, len(tokens), llm.n_batch):
+            chunk = tokens[offset : offset + llm.n_batch]
+            b = batch.batch
+            b.n_tokens = len(chunk)
+            for j, token in enumerate(chunk):
+                pos = start + offset + j
+                b.token[j], b.pos[j], b.n_seq_id[j], b.logits[j] = token, pos, 1, pos >= logits_from
+                b.seq_id[j][0] = 0
+            llm._ctx.decode(batch)
+            rows += [np.ctypeslib.as_array(llm._ctx.get_logits_ith(j), shape=(n_vocab,)).copy()
+                     for j in range(len(chunk)) if start + offset + j >= logits_from]
+            llm.input_ids[start + offset : start + offset + len(chunk)] = chunk
+            llm.n_tokens = start + offset + len(chunk)
+        return rows
+
+    def _logit_rows(self, llm, tokens: list[int], first: int) -> np.ndarray:
+        """Logits predicting tokens[first:], i.e. at positions first-1 … len-2.
+
+        Two phases, each a pure function of the request, so a number never depends on which request
+        came before (llama.cpp's kernels round differently for other batch shapes):
+        1. the context except its last TAIL tokens, without output rows; kept and reused when the
+           next request has the very same context (the other choices of one question);
+        2. those last context tokens and the continuation, with output rows only where needed, so a
+           5-shot prompt does not pay for a vocabulary-sized row at every token. Keeping a few
+           context tokens in this batch keeps it off llama.cpp's one-token path, whose rounding
+           differs (by up to ~0.2 nats) from evaluating the whole sequence at once.
+        """
+        need_from = first - 1
+        split = max(0, need_from - self.TAIL)
+        head, tail = tokens[:split], tokens[split:-1]
+        if self._head != head or llm.n_tokens < split:
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            llm.n_tokens = 0
+            self._decode(llm, head, 0, logits_from=len(tokens))
+            self._head = head
+            self._last_prefix = 0
+        else:
+            self._last_prefix = split
+        llm._ctx.kv_cache_seq_rm(-1, split, -1)
+        llm.n_tokens = split
+        return np.stack(self._decode(llm, tail, split, logits_from=need_from))
+
     def _loglikelihood_sync(self, request: Request) -> Response:
-        llm = self.loglikelihood_llama()
+        llm = self.llama()
         start = time.perf_counter()
         ctx, cont = self.tokens_for(llm, request.prompt, request.continuation)
         if not ctx or not cont:
@@ -131,22 +172,14 @@ class LlamaCppModel:
         if len(tokens) > n_ctx:  # keep the end of the context, as other harnesses do
             cut = len(tokens) - n_ctx
             ctx, tokens = ctx[cut:], tokens[cut:]
-        # Reuse the evaluated prefix shared with the previous request (the same question, another choice).
-        prefix = 0
-        limit = min(llm.n_tokens, len(tokens) - 1)
-        previous = llm.input_ids
-        while prefix < limit and previous[prefix] == tokens[prefix]:
-            prefix += 1
-        llm.n_tokens = prefix
-        llm.eval(tokens[prefix:])
-        rows = log_softmax(np.asarray(llm.scores[len(ctx) - 1 : len(tokens) - 1]))
+        rows = log_softmax(self._logit_rows(llm, tokens, len(ctx)))
         picked = rows[np.arange(len(cont)), cont]
         greedy = bool(np.all(rows.argmax(axis=-1) == np.asarray(cont)))
         latency = time.perf_counter() - start
         raw = {"context_tokens": len(ctx), "continuation_tokens": cont, "token_logprobs": picked.tolist(),
-               "reused_prefix_tokens": prefix}
+               "reused_prefix_tokens": self._last_prefix}
         return Response(logprob=float(picked.sum()), is_greedy=greedy, n_continuation_tokens=len(cont),
-                        input_tokens=len(tokens) - prefix, output_tokens=0, latency_s=latency, raw=raw)
+                        input_tokens=len(tokens) - self._last_prefix, output_tokens=0, latency_s=latency, raw=raw)
 
 
 def _gguf_factory(model: str, options: ModelOptions) -> LlamaCppModel:

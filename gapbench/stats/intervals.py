@@ -6,14 +6,14 @@ import math
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
+from statistics import NormalDist
 
 
 def wilson(successes: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion (good at small n and near 0 or 1)."""
     if n == 0:
         return (0.0, 1.0)
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom

@@ -35,7 +35,7 @@ def fewshot_for(task: TaskSpec, sample: Sample, pool: list[Sample]) -> list[Samp
     key = task.fewshot.match
     chosen = [
         s for s in pool
-        if s.id != sample.id and (key is None or s.metadata.get(key) == sample.metadata.get(key))
+        if s.input != sample.input and (key is None or s.metadata.get(key) == sample.metadata.get(key))
     ]
     return chosen[: task.fewshot.k]
 
