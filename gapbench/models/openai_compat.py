@@ -23,6 +23,7 @@ from gapbench.errors import GapbenchError, ModelCallError
 from gapbench.models.base import ModelInfo
 from gapbench.models.registry import ModelOptions, register_provider
 from gapbench.models.retry import call_with_retries, one_line, redact
+from gapbench.scoring.extract import split_reasoning
 from gapbench.types import Request, Response
 
 PRESETS_FILE = Path(__file__).with_name("presets.yaml")
@@ -136,33 +137,6 @@ class HTTPModelBase:
             await client.aclose()
 
 
-_THINK = re.compile(r"<think>(.*?)</think>", re.S)
-
-
-def split_think(text: str) -> tuple[str, str]:
-    """(reasoning, answer): moves <think>...</think> blocks out of a model's content.
-
-    An unmatched </think> means the opening tag was in the prompt (chat template): all before it is
-    reasoning. An unmatched <think> means the output was cut off while thinking: the rest is reasoning.
-    """
-    if "<think>" not in text and "</think>" not in text:
-        return "", text
-    parts: list[str] = []
-
-    def take(m: re.Match) -> str:
-        parts.append(m.group(1).strip())
-        return ""
-
-    answer = _THINK.sub(take, text)
-    if "</think>" in answer:
-        head, _, answer = answer.rpartition("</think>")
-        parts.insert(0, head.replace("<think>", "").strip())
-    if "<think>" in answer:
-        answer, _, tail = answer.partition("<think>")
-        parts.append(tail.strip())
-    return "\n\n".join(p for p in parts if p), answer.strip()
-
-
 def _content_text(content: Any) -> str:
     if content is None:
         return ""
@@ -219,7 +193,7 @@ class OpenAICompatModel(HTTPModelBase):
         choice = choices[0]
         message = choice.get("message") or {}
         reasoning = _content_text(message.get("reasoning_content") or message.get("reasoning"))
-        think, answer = split_think(_content_text(message.get("content")))
+        answer, think = split_reasoning(_content_text(message.get("content")))
         usage = data.get("usage") or {}
         return Response(
             text=answer,

@@ -18,4 +18,7 @@ def make_progress(enabled: bool) -> Progress:
         console=Console(stderr=True),
         disable=not enabled,
         transient=False,
+        # No refresh thread: on a small machine it competes with llama.cpp's spinning worker
+        # threads and slows generation several-fold. The runner refreshes after each item.
+        auto_refresh=False,
     )

@@ -102,15 +102,14 @@ class Runner:
         self.concurrency = concurrency
         self.progress = make_progress(show_progress)
 
-    async def _respond(self, model: Model, request: Request, sem: asyncio.Semaphore, c: Counters) -> tuple[str, Response]:
+    async def _respond(self, model: Model, request: Request, c: Counters) -> tuple[str, Response]:
         key = cache_key(model.info, request)
         cached = self.store.get_response(key)
         if cached is not None:
             c.cache_hits += 1
             return key, cached
-        async with sem:
-            call = model.loglikelihood if request.kind == "loglikelihood" else model.generate
-            response = await call(request)
+        call = model.loglikelihood if request.kind == "loglikelihood" else model.generate
+        response = await call(request)
         self.store.put_response(key, model.info.name, model.info, request, response)
         c.model_calls += 1
         c.tokens += response.input_tokens + response.output_tokens
@@ -132,8 +131,9 @@ class Runner:
             try:
                 requests = build_requests(task, method, sample, pool, model.info.chat)
                 pairs = []
-                for request in requests:  # sequential: choices of one question share a prefix
-                    pairs.append(await self._respond(model, request, sem, c))
+                async with sem:  # one sample at a time per slot: its choices share a prompt prefix
+                    for request in requests:
+                        pairs.append(await self._respond(model, request, c))
                 score = scorer(task, sample, [r for _, r in pairs])
                 self.store.put_score(run_id, model.info.name, task, method, thash, sample.id, sample.target,
                                      score, [k for k, _ in pairs])
@@ -148,7 +148,7 @@ class Runner:
             done += 1
             elapsed = max(time.perf_counter() - started, 1e-9)
             self.progress.update(bar, completed=done, rate=f"{done / elapsed:.2f} it/s", tokens=c.tokens,
-                                 calls=c.model_calls, hits=c.cache_hits, errors=c.errors)
+                                 calls=c.model_calls, hits=c.cache_hits, errors=c.errors, refresh=True)
 
         await asyncio.gather(*(one(s) for s in samples))
         return [values[s.id] for s in samples if s.id in values]

@@ -1,0 +1,101 @@
+"""End to end on real tiny GGUF models: every built-in task, cache reruns, kill -9 and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import gapbench_cli
+from gapbench.tasks.registry import builtin_tasks
+
+REAL_TASKS = ["mmlu", "cmmlu", "ceval", "gsm8k", "mgsm_en", "mgsm_zh", "cluewsc", "wsc273"]
+
+
+def run_json(*args: str, env: dict | None = None) -> dict:
+    proc = gapbench_cli("run", *args, "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_every_builtin_task_on_a_real_tiny_model(tmp_path, data_dir, smollm2_path):
+    db = tmp_path / "g.db"
+    tasks = sorted(builtin_tasks())
+    assert set(REAL_TASKS) <= set(tasks)
+    out = run_json("--model", f"llamacpp/{smollm2_path}", "--task", ",".join(tasks), "--limit", "2",
+                   "--fewshot", "1", "--db", str(db), "--data-dir", str(data_dir), "--n-ctx", "2048")
+    assert out["errors"] == 0 and out["cache_hits"] == 0 and out["model_calls"] > len(tasks)
+    results = {r["task"]: r for r in out["results"]}
+    assert set(results) == set(tasks)
+    for r in results.values():
+        assert r["n"] == 2 and 0 <= r["ci_low"] <= r["score"] <= r["ci_high"] <= 1
+        assert set(r) >= {"model", "task", "language", "capability", "n", "score", "ci_low", "ci_high"}
+    # every stored score points at stored raw responses
+    con = sqlite3.connect(db)
+    keys = {k for (ks,) in con.execute("SELECT cache_keys FROM scores") for k in json.loads(ks)}
+    stored = {k for (k,) in con.execute("SELECT cache_key FROM responses")}
+    assert keys and keys <= stored
+    # both methods of a multiple-choice task, on the Chinese model
+    both = run_json("--model", "local/qwen2.5-coder-0.5b", "--task", "ceval,cluewsc", "--limit", "2",
+                    "--fewshot", "0", "--method", "loglikelihood", "--db", str(db), "--data-dir", str(data_dir))
+    assert {r["method"] for r in both["results"]} == {"loglikelihood"} and both["errors"] == 0
+
+
+def test_rerun_makes_zero_model_calls_and_same_results(tmp_path):
+    args = ["--model", "local/smollm2-135m", "--task", "demo_knowledge_en,demo_math_en", "--limit", "3",
+            "--db", str(tmp_path / "g.db")]
+    first = run_json(*args)
+    again = run_json(*args)
+    assert first["model_calls"] > 0 and again["model_calls"] == 0
+    assert again["cache_hits"] == first["model_calls"] + first["cache_hits"]
+    assert again["results"] == first["results"]
+    stored = json.loads(gapbench_cli("results", "--db", str(tmp_path / "g.db"), "--json").stdout)["results"]
+    assert sorted((r["task"], r["score"], r["n"]) for r in stored) == sorted((r["task"], r["score"], r["n"]) for r in first["results"])
+
+
+def _responses(db) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as con:
+            return con.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
+    common = ["run", "--model", "local/qwen2.5-coder-0.5b", "--task", "demo_math_en,demo_knowledge_zh",
+              "--limit", "6", "--json", "--quiet"]
+    killed_db, clean_db = tmp_path / "killed.db", tmp_path / "clean.db"
+    proc = subprocess.Popen([sys.executable, "-m", "gapbench.cli.main", *common, "--db", str(killed_db)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while _responses(killed_db) < 3 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert proc.poll() is None, "run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = _responses(killed_db)
+    assert done_before >= 3
+    resumed = json.loads(gapbench_cli(*common, "--db", str(killed_db)).stdout)
+    assert resumed["cache_hits"] >= done_before and resumed["errors"] == 0
+    clean = json.loads(gapbench_cli(*common, "--db", str(clean_db)).stdout)
+    assert resumed["results"] == clean["results"]
+    assert resumed["model_calls"] + resumed["cache_hits"] == clean["model_calls"]
+
+
+def test_demo_on_a_fresh_machine_uses_the_shipped_set(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("GAPBENCH_DATA", "GAPBENCH_DB")}
+    proc = subprocess.run([sys.executable, "-m", "gapbench.cli.main", "demo", "--limit", "3", "--json"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert "shipped with gapbench" in out["data"]
+    assert {r["model"] for r in out["results"]} == {"local/qwen2.5-coder-0.5b", "local/smollm2-135m"}
+    assert {r["language"] for r in out["results"]} == {"zh", "en"} and out["errors"] == 0
+    assert {g["language"] for g in out["gaps"]} == {"zh", "en"} and all(g["n_paired"] == 9 for g in out["gaps"])
+    assert (tmp_path / "gapbench.db").exists()
