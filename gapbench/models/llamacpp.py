@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ class LlamaCppModel:
         self._last_prefix = 0
         self._head: list[int] | None = None  # context evaluated by the last loglikelihood request
         self._lock = asyncio.Lock()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama.cpp")
 
     def llama(self):
         if self._llm is None:
@@ -68,15 +70,23 @@ class LlamaCppModel:
         return self._llm
 
     # Model protocol ---------------------------------------------------------------
-    async def generate(self, request: Request) -> Response:
+    async def _in_worker(self, fn, request: Request) -> Response:
+        # Always the same OS thread: each thread that calls llama.cpp gets its own OpenMP team,
+        # and several spinning teams on two cores made generation several times slower.
         async with self._lock:
-            return await asyncio.to_thread(self._generate_sync, request)
+            return await asyncio.get_running_loop().run_in_executor(self._worker, fn, request)
+
+    async def generate(self, request: Request) -> Response:
+        return await self._in_worker(self._generate_sync, request)
 
     async def loglikelihood(self, request: Request) -> Response:
-        async with self._lock:
-            return await asyncio.to_thread(self._loglikelihood_sync, request)
+        return await self._in_worker(self._loglikelihood_sync, request)
 
     async def aclose(self) -> None:
+        await self._in_worker(lambda _: self._close_sync(), None)
+        self._worker.shutdown(wait=True)
+
+    def _close_sync(self) -> None:
         if self._llm is not None:
             self._llm.close()
         self._llm = None
