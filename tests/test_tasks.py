@@ -77,9 +77,15 @@ def _task_file(tmp_path: Path, data_path: Path, **overrides) -> Path:
     return path
 
 
-def test_malformed_jsonl_line_is_named(tmp_path):
+def _jsonl(tmp_path: Path, *lines: dict | str) -> Path:
+    """A data file of JSON lines; a str is written as it is (to make a broken line)."""
     data = tmp_path / "items.jsonl"
-    data.write_text(json.dumps({"question": "q", "choices": ["a", "b"], "answer": "A"}) + "\n{not json\n")
+    data.write_text("".join((ln if isinstance(ln, str) else json.dumps(ln)) + "\n" for ln in lines))
+    return data
+
+
+def test_malformed_jsonl_line_is_named(tmp_path):
+    data = _jsonl(tmp_path, {"question": "q", "choices": ["a", "b"], "answer": "A"}, "{not json")
     task = load_task_file(_task_file(tmp_path, data))
     with pytest.raises(GapbenchError, match=r"items\.jsonl:2: malformed JSON"):
         load_samples(task, tmp_path)
@@ -95,8 +101,7 @@ def test_bad_task_field_is_named(tmp_path):
 
 
 def test_missing_record_field_is_named(tmp_path):
-    data = tmp_path / "items.jsonl"
-    data.write_text(json.dumps({"q": "x", "choices": ["a", "b"], "answer": "A"}) + "\n")
+    data = _jsonl(tmp_path, {"q": "x", "choices": ["a", "b"], "answer": "A"})
     task = load_task_file(_task_file(tmp_path, data))
     with pytest.raises(GapbenchError, match=r"items\.jsonl:1: record has no field 'question'"):
         load_samples(task, tmp_path)
