@@ -11,7 +11,7 @@ from gapbench.models.local_assets import LOCAL_MODELS
 from gapbench.models.openai_compat import load_presets
 from gapbench.models.registry import providers
 from gapbench.tasks.loader import load_samples, resolve_data_dir
-from gapbench.tasks.registry import builtin_tasks, get_task
+from gapbench.tasks.registry import builtin_tasks, get_task, suites
 
 
 def _n_items(task, data_dir) -> int | None:
@@ -25,24 +25,31 @@ def _n_items(task, data_dir) -> int | None:
 @data_dir_option
 @json_option
 def tasks_cmd(data_dir, as_json):
-    """List built-in tasks with capability, language, version, scorer and item count (when data is present)."""
+    """List built-in tasks (capability, language, version, scorer, metric, item count when the data is present) and suites."""
     data = resolve_data_dir(data_dir)
     rows = []
     for name in builtin_tasks():
         t = get_task(name)
         rows.append({"name": t.name, "capability": t.capability, "language": t.language,
                      "n_items": _n_items(t, data), "version": t.version, "scorer": t.scorer,
-                     "methods": t.methods, "description": t.description})
+                     "metric": t.metric, "methods": t.methods, "description": t.description})
     if as_json:
-        print_json({"data_dir": str(data), "tasks": rows})
+        print_json({"data_dir": str(data), "tasks": rows, "suites": suites()})
         return
     table = Table(title=f"Tasks (data: {data})")
-    for col in ("name", "capability", "language", "n_items", "scorer", "methods"):
+    for col in ("name", "capability", "language", "n_items", "scorer", "metric", "methods"):
         table.add_column(col)
     for r in rows:
         table.add_row(r["name"], r["capability"], r["language"], str(r["n_items"] if r["n_items"] is not None else "no data"),
-                      r["scorer"], ",".join(r["methods"]))
-    console().print(table)
+                      r["scorer"], r["metric"], ",".join(r["methods"]))
+    out = console()
+    out.print(table)
+    st = Table(title="Suites (gapbench run --suite NAME)")
+    for col in ("suite", "items per task", "tasks", "description"):
+        st.add_column(col)
+    for name, s in suites().items():
+        st.add_row(name, str(s["limit"] or "all"), str(len(s["tasks"])), s["description"])
+    out.print(st)
 
 
 @click.command("models")

@@ -11,6 +11,7 @@ from gapbench.cli.demo import demo_cmd
 from gapbench.cli.listing import models_cmd, tasks_cmd
 from gapbench.cli.results import results_cmd
 from gapbench.cli.run import run_cmd
+from gapbench.cli.sandbox import sandbox_cmd
 from gapbench.errors import GapbenchError
 
 
@@ -23,7 +24,7 @@ def cli():
     """
 
 
-for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd):
+for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd, sandbox_cmd):
     cli.add_command(command)
 
 

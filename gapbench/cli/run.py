@@ -13,7 +13,7 @@ from gapbench.models.registry import ModelOptions
 from gapbench.runner.run import DEFAULT_SEED, run_eval
 from gapbench.store.db import Store, resolve_db_path
 from gapbench.tasks.loader import resolve_data_dir
-from gapbench.tasks.registry import get_task
+from gapbench.tasks.registry import get_suite, get_task
 
 
 def split_list(value: str, flag: str) -> list[str]:
@@ -26,10 +26,14 @@ def split_list(value: str, flag: str) -> list[str]:
 @click.command("run")
 @click.option("--model", "models", required=True, metavar="M[,M2…]",
               help="provider/model, e.g. local/qwen2.5-coder-0.5b, openai/gpt-4o, deepseek/deepseek-chat.")
-@click.option("--task", "tasks", required=True, metavar="T[,T2…]", help="Built-in task names or task files.")
+@click.option("--task", "tasks", default=None, metavar="T[,T2…]", help="Built-in task names or task files (.yaml/.toml).")
+@click.option("--suite", default=None, metavar="NAME",
+              help="A named group of tasks: quick, core-en, core-zh, full, demo (see `gapbench tasks`).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N items per task (a fixed, seeded subset).")
 @click.option("--method", type=click.Choice(["generate", "loglikelihood"]), default=None,
               help="Multiple choice by generated letter or by log-likelihood (default: the task's first).")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=None,
+              help="Cap every answer at N tokens (cheaper smoke runs; changes the requests, so not comparable).")
 @click.option("--fewshot", type=click.IntRange(min=0, max=32), default=None,
               help="Override the number of worked examples (default: the task's).")
 @db_option
@@ -44,23 +48,36 @@ def split_list(value: str, flag: str) -> list[str]:
 @click.option("--n-ctx", type=click.IntRange(min=256), default=4096, show_default=True, help="Local models: context size.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Local models: CPU threads (default: all cores).")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed for item selection and sampling.")
+@click.option("--allow-unsandboxed-code", is_flag=True,
+              help="Run model-written code even where the sandbox (network namespace) is unavailable. Dangerous.")
 @json_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run_cmd(models, tasks, limit, method, fewshot, db, data_dir, concurrency, base_url, timeout_s, retries, n_ctx, threads,
-            seed, as_json, quiet):
+def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_dir, concurrency, base_url, timeout_s, retries, n_ctx, threads,
+            seed, allow_unsandboxed_code, as_json, quiet):
     """Run tasks on models and print accuracy with 95% intervals.
 
     Every response is stored in SQLite as it arrives; running the same command again
     makes no model call for what is stored, and resumes an interrupted run.
     """
-    specs = [get_task(t) for t in split_list(tasks, "--task")]
+    if not tasks and not suite:
+        raise GapbenchError("give --task and/or --suite")
+    names = split_list(tasks, "--task") if tasks else []
+    if suite:
+        found = get_suite(suite)
+        names += [t for t in found["tasks"] if t not in names]
+        limit = limit if limit is not None else found["limit"]
+    specs = [get_task(t) for t in names]
+    if max_tokens is not None:
+        specs = [t.model_copy(update={"generation": t.generation.model_copy(
+            update={"max_tokens": min(max_tokens, t.generation.max_tokens)})}) for t in specs]
     options = ModelOptions(base_url=base_url, timeout_s=timeout_s, max_retries=retries, concurrency=concurrency,
                            n_ctx=n_ctx, n_threads=threads)
     store = Store(resolve_db_path(db))
     try:
         report = asyncio.run(run_eval(split_list(models, "--model"), specs, store=store,
                                       data_dir=resolve_data_dir(data_dir), options=options, method=method,
-                                      limit=limit, seed=seed, fewshot=fewshot, show_progress=not quiet and not as_json))
+                                      limit=limit, seed=seed, fewshot=fewshot, show_progress=not quiet and not as_json,
+                                      allow_unsandboxed_code=allow_unsandboxed_code))
     finally:
         store.close()
     if as_json:
@@ -70,7 +87,9 @@ def run_cmd(models, tasks, limit, method, fewshot, db, data_dir, concurrency, ba
     out.print(results_table(report.results))
     c = report.counters
     out.print(f"model calls: {c.model_calls} · cache hits: {c.cache_hits} · errors: {c.errors} · store: {store.path}")
+    if c.skipped:
+        out.print(f"skipped: {c.skipped} items longer than the context window")
     for message in c.messages[:10]:
-        print(f"error: {message}", file=sys.stderr)
+        print(f"note: {message}" if "skipped" in message else f"error: {message}", file=sys.stderr)
     if len(c.messages) > 10:
         print(f"… and {len(c.messages) - 10} more errors (retried on the next run)", file=sys.stderr)

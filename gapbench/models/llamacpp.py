@@ -82,6 +82,17 @@ class LlamaCppModel:
     async def loglikelihood(self, request: Request) -> Response:
         return await self._in_worker(self._loglikelihood_sync, request)
 
+    async def fits(self, request: Request) -> bool:
+        """Whether a generate request's prompt and answer fit the context window (tokens counted
+        with the model's own tokenizer; chat templates add a few dozen tokens, hence the margin)."""
+        if request.kind != "generate":
+            return True
+        text = request.prompt or "\n".join(c for _, c in request.messages)
+        if len(text.encode("utf-8")) + request.max_tokens + 64 <= self.options.n_ctx:
+            return True  # a token is at least one byte: cannot overflow
+        n = await self._in_worker(lambda _: len(self.llama().tokenize(text.encode("utf-8"), add_bos=True)), None)
+        return n + request.max_tokens + 64 <= self.options.n_ctx
+
     async def aclose(self) -> None:
         await self._in_worker(lambda _: self._close_sync(), None)
         self._worker.shutdown(wait=True)

@@ -15,7 +15,7 @@ from gapbench.tasks.spec import DatasetSpec, TaskSpec
 from gapbench.tasks.template import render
 from gapbench.types import Sample
 
-LETTERS = "ABCDEFGHIJ"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
@@ -28,6 +28,8 @@ PACKAGE_PREFIX = "@gapbench/"  # paths inside the installed package (the shipped
 
 def dataset_files(spec: DatasetSpec, data_dir: Path, path: str | None = None) -> list[Path]:
     rel = path or spec.path
+    if not rel:  # a registered source makes its own records
+        return []
     if rel.startswith(PACKAGE_PREFIX):
         pattern = str(Path(__file__).resolve().parent.parent / rel.removeprefix(PACKAGE_PREFIX))
     else:
@@ -94,6 +96,19 @@ def read_records(spec: DatasetSpec, path: Path) -> Iterator[dict[str, Any]]:
                 raise GapbenchError(f"{path}: expected a JSON list of objects")
             for i, rec in enumerate(data, 1):
                 yield {**rec, "_line": i}
+        elif fmt == "pylines":  # one Python literal per line (read safely, never executed)
+            import ast
+
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = ast.literal_eval(line.strip())
+                except (ValueError, SyntaxError) as e:
+                    raise GapbenchError(f"{path}:{lineno}: not a Python literal ({type(e).__name__})") from None
+                if not isinstance(rec, dict):
+                    raise GapbenchError(f"{path}:{lineno}: expected a dict literal")
+                yield {**rec, "_line": lineno}
         else:  # lines
             for lineno, line in enumerate(fh, 1):
                 line = line.rstrip("\n")
@@ -137,6 +152,38 @@ def _online_records(spec: DatasetSpec) -> Iterator[dict[str, Any]]:
         yield from read_records(spec, target)
 
 
+def _choices_from_field(template: str, rec: dict[str, Any], where: str) -> tuple[str, ...]:
+    """`{field}` holding a list (or a dict: its keys), or `{prefix*}`: every field named prefix1, prefix2…"""
+    from gapbench.tasks.template import lookup
+
+    name = template.strip("{}")
+    if name.endswith("*"):
+        prefix = name[:-1]
+        keys = [k for k in rec if k.startswith(prefix) and k[len(prefix):].isdigit()]
+        if not keys:
+            raise GapbenchError(f"{where}: no fields named {prefix}1, {prefix}2…")
+        return tuple(str(rec[k]) for k in sorted(keys, key=lambda k: int(k[len(prefix):])))
+    raw = lookup(rec, name)
+    if isinstance(raw, dict):
+        raw = list(raw)
+    if not isinstance(raw, list):
+        raise GapbenchError(f"{where}: field '{template}' is not a list")
+    return tuple(str(c) for c in raw)
+
+
+def _shuffle(sid: str, choices: tuple[str, ...], answer: str) -> tuple[tuple[str, ...], str]:
+    """A fixed per-item permutation (seeded by the id), so every model sees the same order."""
+    import hashlib
+    import random
+
+    rng = random.Random(int(hashlib.sha256(sid.encode()).hexdigest()[:16], 16))
+    order = list(range(len(choices)))
+    rng.shuffle(order)
+    gold = LETTERS.index(answer) if answer in LETTERS[: len(choices)] else None
+    new_answer = LETTERS[order.index(gold)] if gold is not None else answer
+    return tuple(choices[i] for i in order), new_answer
+
+
 def _record_to_sample(spec: DatasetSpec, rec: dict[str, Any], index: int, origin: str) -> Sample:
     rec = {**rec, "_index": index}
     where = f"{origin}:{rec.get('_line', index)}"
@@ -146,12 +193,7 @@ def _record_to_sample(spec: DatasetSpec, rec: dict[str, Any], index: int, origin
         if spec.choices is None:
             choices: tuple[str, ...] = ()
         elif isinstance(spec.choices, str):
-            from gapbench.tasks.template import lookup
-
-            raw = lookup(rec, spec.choices.strip("{}"))
-            if not isinstance(raw, list):
-                raise GapbenchError(f"{where}: field '{spec.choices}' is not a list")
-            choices = tuple(str(c) for c in raw)
+            choices = _choices_from_field(spec.choices, rec, where)
         else:
             choices = tuple(render(c, rec) for c in spec.choices)
         answer = render(spec.answer, rec).strip()
@@ -167,32 +209,117 @@ def _record_to_sample(spec: DatasetSpec, rec: dict[str, Any], index: int, origin
             raise GapbenchError(f"{where}: answer {answer!r} not in answer_map")
         answer = spec.answer_map[answer]
     if spec.answer_index:
-        answer = LETTERS[int(answer)]
+        try:
+            answer = LETTERS[int(answer)]
+        except (ValueError, IndexError):
+            raise GapbenchError(f"{where}: answer {answer!r} is not a choice index") from None
+    if spec.shuffle_choices and choices:
+        choices, answer = _shuffle(sid, choices, answer)
     meta = {k: v for k, v in rec.items() if not k.startswith("_")}
     meta["_origin"] = where
+    if spec.turns:
+        from gapbench.tasks.template import lookup
+
+        try:
+            turns = lookup(rec, spec.turns.strip("{}"))
+        except KeyError:
+            raise GapbenchError(f"{where}: record has no field {spec.turns!r}") from None
+        if not isinstance(turns, list) or not turns:
+            raise GapbenchError(f"{where}: field {spec.turns!r} is not a list of turns")
+        meta["_turns"] = [str(t) for t in turns]
     return Sample(id=sid, input=question, target=answer, choices=choices, metadata=meta)
 
 
-def load_samples(task: TaskSpec, data_dir: Path, path: str | None = None) -> list[Sample]:
-    """All samples of a task (or of its few-shot split when `path` is given), in a stable order."""
+def _keep(spec: DatasetSpec, rec: dict[str, Any], origin: str) -> bool:
+    for field, pattern in spec.include.items():
+        if not re.search(pattern, str(rec.get(field, ""))):
+            return False
+    for field, pattern in spec.exclude.items():
+        if re.search(pattern, str(rec.get(field, ""))):
+            return False
+    return True
+
+
+def _joined(spec: DatasetSpec, data_dir: Path) -> dict[str, dict[str, Any]] | None:
+    if spec.join is None:
+        return None
+    table: dict[str, dict[str, Any]] = {}
+    for f in dataset_files(spec, data_dir, spec.join.path):
+        for rec in read_records(spec.model_copy(update={"format": "auto"}), f):
+            if spec.join.key not in rec:
+                raise GapbenchError(f"{f}:{rec['_line']}: join key '{spec.join.key}' missing")
+            table[str(rec[spec.join.key])] = rec
+    return table
+
+
+def _parallel_lines(spec: DatasetSpec, data_dir: Path, n: int) -> dict[str, list[str]]:
+    """Line-aligned files (a translation's references): line i belongs to record i."""
+    out = {}
+    for field, rel in spec.parallel.items():
+        files = dataset_files(spec, data_dir, rel)
+        with _open_text(files[0]) as fh:
+            lines = fh.read().split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        if len(lines) != n:
+            raise GapbenchError(f"{files[0]}: {len(lines)} lines, but the source has {n}; dataset.parallel needs aligned files")
+        out[field] = lines
+    return out
+
+
+def _file_records(task: TaskSpec, data_dir: Path, path: str | None) -> Iterator[tuple[dict[str, Any], Any, str]]:
+    """(record, index, origin) for every record of the task's files (or a registered source)."""
     spec = task.dataset
+    if spec.source and path is None:
+        from gapbench.tasks.sources import get_source
+
+        for i, rec in enumerate(get_source(spec.source)(data_dir, task, spec.options)):
+            yield {**rec, "_line": i + 1}, i, f"source:{spec.source}"
+        return
     files = dataset_files(spec, data_dir, path)
-    samples: list[Sample] = []
     if not files:
-        for rec in _online_records(spec):
-            samples.append(_record_to_sample(spec, rec, len(samples), spec.url or spec.hf.path))
-        return samples
+        for i, rec in enumerate(_online_records(spec)):
+            yield rec, i, spec.url or spec.hf.path
+        return
     for f in files:
         subject = None
         if spec.subject_from_filename:
             m = re.search(spec.subject_from_filename, f.name)
             subject = m.group(1) if m else f.stem
-        for i, rec in enumerate(read_records(spec, f)):
+        records = list(read_records(spec, f))
+        if spec.parallel and path is None:
+            if spec.format != "lines" and _format_of(spec, f) != "lines":
+                raise GapbenchError(f"task {task.name}: dataset.parallel needs a line-per-item source file")
+            with _open_text(f) as fh:
+                raw = fh.read().split("\n")
+            if raw and raw[-1] == "":
+                raw.pop()
+            records = [{"text": line, "_line": i + 1} for i, line in enumerate(raw)]
+            extra = _parallel_lines(spec, data_dir, len(records))
+            for i, rec in enumerate(records):
+                rec.update({field: lines[i] for field, lines in extra.items()})
+        for i, rec in enumerate(records):
             if subject is not None:
                 rec.setdefault("subject", subject)
                 rec.setdefault("subject_name", subject.replace("_", " "))
-            index = len(samples) if len(files) == 1 else f"{subject or f.stem}/{i}"
-            samples.append(_record_to_sample(spec, rec, index, str(f)))
+            index = i if len(files) == 1 else f"{subject or f.stem}/{i}"
+            yield rec, index, str(f)
+
+
+def load_samples(task: TaskSpec, data_dir: Path, path: str | None = None) -> list[Sample]:
+    """All samples of a task (or of its few-shot split when `path` is given), in a stable order."""
+    spec = task.dataset
+    joined = _joined(spec, data_dir) if path is None else None
+    samples: list[Sample] = []
+    for rec, index, origin in _file_records(task, data_dir, path):
+        if not _keep(spec, rec, origin):
+            continue
+        if joined is not None:
+            key = str(rec.get(spec.join.key, ""))
+            if key not in joined:
+                raise GapbenchError(f"{origin}:{rec.get('_line')}: no record with {spec.join.key}={key!r} in {spec.join.path}")
+            rec = {**rec, "join": {k: v for k, v in joined[key].items() if not k.startswith("_")}}
+        samples.append(_record_to_sample(spec, rec, index, origin))
     ids = [s.id for s in samples]
     if len(set(ids)) != len(ids):
         raise GapbenchError(f"{task.name}: dataset.id gives duplicate ids; make it unique")

@@ -91,3 +91,15 @@ def loglikelihood_requests(task: TaskSpec, sample: Sample, shots: list[Sample]) 
         continuation = _render(task, task.prompt.ll_continuation, v, "ll_continuation")
         requests.append(Request(kind="loglikelihood", prompt=context, continuation=continuation, max_tokens=1))
     return requests
+
+
+def next_turn_request(task: TaskSpec, first: Request, turns: list[str], answers: list[str]) -> Request:
+    """Multi-turn chat (MT-Bench): the first request, the model's own earlier answers, then the next user turn."""
+    messages = list(first.messages)
+    prompt = first.prompt
+    for turn, answer in zip(turns[1:], answers):
+        messages += [("assistant", answer), ("user", turn)]
+        prompt = f"{prompt}\n{answer}\n\n{turn}"
+    if first.messages:
+        return Request(kind="generate", messages=tuple(messages), max_tokens=first.max_tokens, stop=first.stop)
+    return Request(kind="generate", prompt=prompt, max_tokens=first.max_tokens, stop=first.stop)

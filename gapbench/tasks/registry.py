@@ -71,3 +71,21 @@ def data_hash(files: list[Path]) -> str:
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:16]
+
+
+SUITES_FILE = Path(__file__).resolve().parent / "suites.yaml"
+
+
+@lru_cache(maxsize=None)
+def suites() -> dict[str, dict]:
+    """Named groups of tasks: {name: {"description", "limit", "tasks"}}."""
+    data = yaml.safe_load(SUITES_FILE.read_text(encoding="utf-8"))
+    return {name: {"description": s.get("description", ""), "limit": s.get("limit"), "tasks": list(s["tasks"])}
+            for name, s in data.items()}
+
+
+def get_suite(name: str) -> dict:
+    found = suites().get(name)
+    if found is None:
+        raise GapbenchError(f"--suite: unknown suite '{name}' (known: {', '.join(suites())})")
+    return found

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
 
 Capability = Literal[
     "knowledge", "reasoning", "maths", "code", "chat", "long_input", "translation", "refusals", "truthfulness"
 ]
 Language = Literal["zh", "en"]
 Method = Literal["generate", "loglikelihood"]
-ScorerName = Literal["choice", "numeric", "exact", "regex"]
+ScorerName = Literal["choice", "numeric", "exact", "regex", "contains", "code", "chrf", "refusal", "answered"]
 
 
 class _Strict(BaseModel):
@@ -26,11 +26,24 @@ class HFSource(_Strict):
     split: StrictStr = "test"
 
 
+class JoinSpec(_Strict):
+    """Records of another file matched on a key, e.g. HumanEval tests for translated prompts."""
+
+    path: StrictStr
+    key: StrictStr  # the field to match on, in both files
+
+
 class DatasetSpec(_Strict):
     """Where the records come from and how their fields map to a Sample."""
 
-    path: StrictStr  # relative to the data directory; may hold a glob, e.g. mmlu/test/*_test.csv
-    format: Literal["auto", "csv", "tsv", "jsonl", "json", "lines"] = "auto"
+    path: StrictStr = ""  # relative to the data directory; may hold a glob, e.g. mmlu/test/*_test.csv
+    format: Literal["auto", "csv", "tsv", "jsonl", "json", "lines", "pylines"] = "auto"  # pylines: a Python literal per line
+    source: StrictStr | None = None  # a registered record source instead of a file, e.g. "needle"
+    options: dict[StrictStr, Any] = {}  # arguments of that source
+    join: JoinSpec | None = None  # add the fields of a matching record of another file, as {join.<field>}
+    parallel: dict[StrictStr, StrictStr] = {}  # field -> line-aligned text file (e.g. a translation reference)
+    include: dict[StrictStr, StrictStr] = {}  # keep records whose field matches this regex
+    exclude: dict[StrictStr, StrictStr] = {}  # drop records whose field matches this regex
     header: bool = True  # csv/tsv: first row names the columns
     columns: list[StrictStr] | None = None  # names for header-less csv/tsv, or for split `lines`
     separator: StrictStr | None = None  # `lines`: split each line into columns on this string
@@ -40,11 +53,19 @@ class DatasetSpec(_Strict):
     # Sample fields, as templates over the record's fields ({name}, {a.b} for nested values).
     id: StrictStr = "{_index}"
     question: StrictStr = "{question}"
-    choices: list[StrictStr] | StrictStr | None = None  # templates, or one field holding a list
+    choices: list[StrictStr] | StrictStr | None = None  # templates; one field holding a list/dict; or "{ans*}"
     answer: StrictStr = "{answer}"
     answer_map: dict[StrictStr, StrictStr] | None = None  # e.g. {"true": "A", "false": "B"}
     answer_regex: StrictStr | None = None  # keep group 1 of the answer, e.g. '####\s*(.+)$'
     answer_index: bool = False  # the answer is a 0-based index into choices
+    shuffle_choices: bool = False  # reorder choices per item (seeded by the id): for data whose answer is always first
+    turns: StrictStr | None = None  # multi-turn chat: field holding the list of user turns
+
+    @model_validator(mode="after")
+    def _path_or_source(self) -> "DatasetSpec":
+        if bool(self.path) == bool(self.source):
+            raise ValueError("give either dataset.path (a data file) or dataset.source (a registered generator)")
+        return self
 
 
 class FewshotSpec(_Strict):
@@ -73,6 +94,17 @@ class GenerationSpec(_Strict):
     stop: list[StrictStr] = []
 
 
+class CodeSpec(_Strict):
+    """Scorer `code`: the program run in the sandbox is header + model code + test + check call."""
+
+    language: Literal["python", "cpp", "js", "java", "go", "rust"] = "python"
+    prompt_field: StrictStr = "prompt"  # the function stub the model completes (its header/imports are reused)
+    test: StrictStr = "{test}"  # template for the test code appended to the model's code
+    entry_point: StrictStr = "{entry_point}"
+    check: StrictStr = "\n\ncheck({entry_point})\n"  # appended after the test (python)
+    timeout_s: float = Field(10.0, gt=0, le=120)
+
+
 class TaskSpec(_Strict):
     name: StrictStr = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     version: Union[StrictInt, StrictStr]
@@ -84,9 +116,11 @@ class TaskSpec(_Strict):
     fewshot: FewshotSpec | None = None
     prompt: PromptSpec
     scorer: ScorerName
+    metric: StrictStr = "accuracy"  # what the score means: accuracy, pass@1, chrF, refusal_rate, answered…
     methods: list[Method] = ["generate"]  # the first is the default
     answer_pattern: StrictStr | None = None  # scorer `regex`: a match in the answer scores 1
     generation: GenerationSpec = GenerationSpec()
+    code: CodeSpec | None = None
 
     @field_validator("methods")
     @classmethod
