@@ -28,6 +28,14 @@ def test_tasks_json_lists_builtin_tasks_with_counts(data_dir):
     assert tasks["ceval"]["n_items"] == 1346 and tasks["ceval"]["language"] == "zh"
     assert tasks["wsc273"]["capability"] == "reasoning" and tasks["gsm8k"]["scorer"] == "numeric"
     assert {t["language"] for t in tasks.values()} == {"zh", "en"}
+    for t in tasks.values():
+        assert {"name", "capability", "language", "n_items", "version", "scorer"} <= set(t)
+        assert t["n_items"] and t["n_items"] > 0, t["name"]  # every built-in task finds its data
+    cells = {(t["capability"], t["language"]) for t in tasks.values()}
+    for capability in ("knowledge", "reasoning", "maths", "code", "chat", "long_input", "translation", "refusals",
+                       "truthfulness"):
+        assert {(capability, "zh"), (capability, "en")} <= cells, capability
+    assert tasks["needle_zh"]["n_items"] == 40 and tasks["humaneval_zh"]["n_items"] == 164
 
 
 def test_models_json_lists_local_models_and_presets():

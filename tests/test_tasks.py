@@ -28,13 +28,20 @@ def test_builtin_task_loads_and_renders(name, data_dir):
     for s in select_samples(samples, 5, 1234):
         if task.scorer == "choice":
             assert len(s.choices) >= 2 and s.target in LETTERS[: len(s.choices)]
-        else:
-            float(s.target.replace(",", ""))
+        elif task.scorer == "numeric":
+            from gapbench.scoring.extract import extract_number, numbers_equal
+
+            assert numbers_equal(extract_number(f"The answer is {s.target}."), s.target)  # 9/20, 25%, 1,000
+        elif task.scorer in ("chrf", "contains"):
+            assert s.target.strip()
+        elif task.scorer == "code":
+            assert task.code is not None and s.input.strip()
         shots = fewshot_for(task, s, pool)
         if task.fewshot:
             assert len(shots) == task.fewshot.k and all(x.metadata.get("subject") == s.metadata.get("subject") for x in shots)
         req = generate_request(task, s, shots, chat=True)
         assert req.messages[-1][0] == "user" and s.input.strip()[:20] in req.messages[-1][1]
+        assert "{" + "question" + "}" not in req.messages[-1][1] and req.max_tokens == task.generation.max_tokens
         assert "{" + "question" + "}" not in req.messages[-1][1]
         if "loglikelihood" in task.methods:
             lls = loglikelihood_requests(task, s, shots)
