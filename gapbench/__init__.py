@@ -1,3 +1,3 @@
 """gapbench: measure how far one LLM is from another, per capability and language."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -95,6 +95,7 @@ class Result:
     ci_high: float
     method: str = "generate"
     errors: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. corpus BLEU, refusal rate per subset
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -108,4 +109,5 @@ class Result:
             "ci_high": self.ci_high,
             "method": self.method,
             "errors": self.errors,
+            **({"extra": self.extra} if self.extra else {}),
         }

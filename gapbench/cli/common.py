@@ -25,12 +25,23 @@ def print_json(obj: Any) -> None:
 
 def results_table(results: list[Result], title: str = "Results") -> Table:
     table = Table(title=title)
-    for col in ("model", "task", "lang", "capability", "method", "n", "score", "95% CI", "errors"):
+    extras = any(r.extra for r in results)
+    for col in ("model", "task", "lang", "capability", "method", "n", "score", "95% CI", "errors") + (("beside",) if extras else ()):
         table.add_column(col, justify="right" if col in ("n", "score", "errors") else "left")
     for r in results:
-        table.add_row(r.model, r.task, r.language, r.capability, r.method, str(r.n), f"{r.score:.3f}",
-                      f"[{r.ci_low:.3f}, {r.ci_high:.3f}]", str(r.errors))
+        row = [r.model, r.task, r.language, r.capability, r.method, str(r.n), f"{r.score:.3f}",
+               f"[{r.ci_low:.3f}, {r.ci_high:.3f}]", str(r.errors)]
+        table.add_row(*row, *([describe_extra(r.extra)] if extras else []))
     return table
+
+
+def describe_extra(extra: dict) -> str:
+    parts = []
+    if "corpus_bleu" in extra:
+        parts.append(f"corpus BLEU {extra['corpus_bleu']:.1f}, chrF {extra['corpus_chrf']:.1f}")
+    for subset, v in extra.get("refusal_rate_by_subset", {}).items():
+        parts.append(f"{subset}: {v['rate']:.2f} (n={v['n']})")
+    return "; ".join(parts)
 
 
 def console() -> Console:

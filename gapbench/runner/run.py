@@ -101,6 +101,13 @@ def manifest(task: TaskSpec, model: Model, method: str, files: list[Path], seed:
     }
 
 
+def _extras(store: Store, model: str, task: str, method: str, ids: set[str]) -> dict[str, Any]:
+    from gapbench.store.results import task_extras
+
+    rows = [r for r in store.scores(model=model, task=task, method=method) if r["sample_id"] in ids]
+    return task_extras(rows) if rows else {}
+
+
 def code_task_unavailable(task: TaskSpec, allow_unsandboxed: bool) -> str | None:
     """Why a code task cannot run here (no toolchain, no sandbox), or None."""
     if task.scorer != "code":
@@ -240,7 +247,8 @@ async def run_eval(model_names: list[str], tasks: list[TaskSpec], *, store: Stor
                     mean, low, high = mean_interval(values)
                     results.append(Result(model=name, task=task.name, language=task.language,
                                           capability=task.capability, n=len(values), score=mean, ci_low=low,
-                                          ci_high=high, method=m, errors=len(samples) - len(values) - (counters.skipped - before.skipped)))
+                                          ci_high=high, method=m, errors=len(samples) - len(values) - (counters.skipped - before.skipped),
+                                          extra=_extras(store, name, task.name, m, {s.id for s in samples})))
             finally:
                 await model.aclose()
     return RunReport(counters, results)

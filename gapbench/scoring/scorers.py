@@ -121,7 +121,7 @@ def chrf(task: TaskSpec, sample: Sample, responses: list[Response]) -> Score:
     refs = [sample.target] + [str(sample.metadata[k]) for k in sorted(sample.metadata) if k.startswith("ref_")]
     chrf_score = CHRF().sentence_score(hypothesis, refs).score / 100
     bleu = BLEU(tokenize="zh" if task.language == "zh" else "13a", effective_order=True)
-    return Score(value=chrf_score, extracted=hypothesis[:500],
+    return Score(value=chrf_score, extracted=hypothesis,
                  details={"bleu": bleu.sentence_score(hypothesis, refs).score, "refs": refs})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from gapbench.stats.intervals import mean_interval
@@ -21,5 +22,28 @@ def results_from_store(store: Store, model: str | None = None, task: str | None 
         mean, low, high = mean_interval([r["value"] for r in rows])
         results.append(Result(model=m, task=t, language=rows[0]["language"], capability=rows[0]["capability"],
                               n=len(rows), score=mean, ci_low=low, ci_high=high, method=method,
-                              errors=len(open_errors[(m, t, method)])))
+                              errors=len(open_errors[(m, t, method)]), extra=task_extras(rows)))
     return results
+
+
+def task_extras(rows) -> dict:
+    """Figures beside the mean, from the stored per-item details: refusal rate per subset (XSTest safe/unsafe,
+    deccp censored/uncensored), corpus BLEU and chrF for translation."""
+    details = [json.loads(r["details"] or "{}") for r in rows]
+    extras: dict = {}
+    if details and all("rules" in d for d in details):  # refusal scorer
+        by_target: dict[str, list[float]] = defaultdict(list)
+        for r in rows:
+            by_target[r["target"]].append(r["value"])
+        if len(by_target) > 1:
+            extras["refusal_rate_by_subset"] = {k: {"n": len(v), "rate": sum(v) / len(v)} for k, v in sorted(by_target.items())}
+    if details and all("refs" in d for d in details):  # translation
+        from sacrebleu.metrics import BLEU, CHRF
+
+        hyps = [r["extracted"] or "" for r in rows]
+        n_refs = min(len(d["refs"]) for d in details)
+        refs = [[d["refs"][i] for d in details] for i in range(n_refs)]
+        zh = rows[0]["language"] == "zh"
+        extras["corpus_bleu"] = round(BLEU(tokenize="zh" if zh else "13a").corpus_score(hyps, refs).score, 2)
+        extras["corpus_chrf"] = round(CHRF().corpus_score(hyps, refs).score, 2)
+    return extras
