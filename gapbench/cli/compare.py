@@ -1,0 +1,166 @@
+"""`gapbench compare`: the paired gap between two models (or the best of two groups), per task and per cell."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from gapbench.cli.common import console, db_option, json_option, print_json
+from gapbench.errors import GapbenchError
+from gapbench.gap.compare import compare_groups, compare_models, stored_models
+from gapbench.store.db import Store, resolve_db_path
+
+
+def _names(value: str, flag: str) -> list[str]:
+    items = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    if not items:
+        raise GapbenchError(f"{flag}: give at least one name")
+    return items
+
+
+def _task_names(tasks: str | None, suite: str | None) -> list[str] | None:
+    """Task names as stored in the scores: built-in names as given, task files by the name inside them."""
+    if not tasks and not suite:
+        return None
+    names = []
+    if tasks:
+        for t in _names(tasks, "--task"):
+            if t.endswith((".yaml", ".yml", ".toml")) or "/" in t:
+                from gapbench.tasks.registry import get_task
+
+                t = get_task(t).name
+            names.append(t)
+    if suite:
+        from gapbench.tasks.registry import get_suite
+
+        names += get_suite(suite)["tasks"]
+    return list(dict.fromkeys(names))
+
+
+def resolve_group_spec(spec: str, flag: str, models: list[str]) -> list[str]:
+    """A comma list of stored model names, or key=value (e.g. country=China) looked up in the model catalog."""
+    if "=" not in spec:
+        return _names(spec, flag)
+    try:
+        from gapbench.catalog import resolve_group
+    except ImportError:
+        raise GapbenchError(f"{flag} {spec}: the model catalog is not available") from None
+    found = list(resolve_group(spec, models))
+    if not found:
+        raise GapbenchError(f"{flag} {spec}: no model in the store matches; models there: {', '.join(models) or 'none'}")
+    return found
+
+
+def signed(x: float | None) -> str:
+    return "—" if x is None else f"{x:+.3f}"
+
+
+def gap_text(row: dict) -> str:
+    if row["diff"] is None:
+        return "no paired items"
+    return f"{signed(row['diff'])} [{signed(row['ci_low'])}, {signed(row['ci_high'])}]"
+
+
+def p_text(p: float | None) -> str:
+    if p is None:
+        return "—"
+    return "<0.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]], right: set[str]) -> Table:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="right" if col in right else "left")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def print_models(report: dict) -> None:
+    out = console()
+    out.print(f"[bold]A[/bold] = {report['a']}   [bold]B[/bold] = {report['b']}   diff = A − B on the items both "
+              "answered, 95% bootstrap interval")
+    out.print(_table(
+        "Per task (p: exact McNemar for 0/1 scores, sign-flip permutation otherwise; uncorrected)",
+        ["task", "capability", "lang", "method", "n paired", "A", "B", "diff [95% CI]", "p"],
+        [[t["task"], t["capability"], t["language"], t["method"], str(t["n_paired"]), f"{t['score_a']:.3f}",
+          f"{t['score_b']:.3f}", gap_text(t), p_text(t["p_value"])] for t in report["tasks"]],
+        {"n paired", "A", "B", "diff [95% CI]", "p"}))
+    out.print(_table(
+        "Per capability × language (tasks weighted equally; p: stratified sign-flip, Holm across cells)",
+        ["capability", "lang", "tasks", "diff [95% CI]", "p (Holm)"],
+        [[c["capability"], c["language"], str(c["n_tasks"]), gap_text(c), p_text(c["p_holm"])]
+         for c in report["cells"]],
+        {"tasks", "diff [95% CI]", "p (Holm)"}))
+    if report["unpaired"]:
+        out.print(f"No paired items (not compared): {', '.join(report['unpaired'])}")
+
+
+def print_groups(report: dict) -> None:
+    out = console()
+    out.print(f"[bold]Group A[/bold]: {', '.join(report['group_a'])}")
+    out.print(f"[bold]Group B[/bold]: {', '.join(report['group_b'])}")
+    out.print(_table(
+        "Best model of each group per task (mean score)",
+        ["task", "capability", "lang", "method", "best A", "score", "best B", "score"],
+        [[t["task"], t["capability"], t["language"], t["method"], t["best_a"] or "—",
+          "—" if t["score_a"] is None else f"{t['score_a']:.3f}", t["best_b"] or "—",
+          "—" if t["score_b"] is None else f"{t['score_b']:.3f}"] for t in report["tasks"]],
+        {"score"}))
+    out.print(_table(
+        "Best A − best B per capability × language (paired items, tasks weighted equally; p: stratified "
+        "sign-flip, Holm across cells)",
+        ["capability", "lang", "best A", "best B", "tasks", "diff [95% CI]", "p (Holm)"],
+        [[c["capability"], c["language"], c["best_a"], c["best_b"], str(c["n_tasks"]), gap_text(c),
+          p_text(c["p_holm"])] for c in report["cells"]],
+        {"tasks", "diff [95% CI]", "p (Holm)"}))
+    if report["unpaired"]:
+        out.print(f"Not in any paired comparison: {', '.join(report['unpaired'])}")
+
+
+@click.command("compare")
+@click.option("--a", "model_a", default=None, metavar="MODEL", help="Model A, as stored (e.g. local/qwen2.5-coder-0.5b).")
+@click.option("--b", "model_b", default=None, metavar="MODEL", help="Model B; the gap is A − B.")
+@click.option("--group-a", default=None, metavar="SPEC",
+              help="Instead of --a: comma list of stored models, or key=value from the model catalog (country=China).")
+@click.option("--group-b", default=None, metavar="SPEC", help="Instead of --b: as --group-a.")
+@click.option("--task", "tasks", default=None, metavar="T[,T2…]", help="Only these tasks (default: all stored).")
+@click.option("--suite", default=None, metavar="NAME", help="Only the tasks of this suite (see `gapbench tasks`).")
+@click.option("--n-boot", type=click.IntRange(min=100), default=10000, show_default=True,
+              help="Bootstrap resamples and random sign flips.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap and permutation tests.")
+@db_option
+@json_option
+def compare_cmd(model_a, model_b, group_a, group_b, tasks, suite, n_boot, seed, db, as_json):
+    """Paired gap A − B on the items both models answered: per task and per capability × language cell,
+    with 95% bootstrap intervals and p-values (McNemar / permutation; Holm across cells)."""
+    pair, groups = (model_a, model_b), (group_a, group_b)
+    if any(pair) and any(groups):
+        raise GapbenchError("give --a and --b, or --group-a and --group-b, not both")
+    if not (all(pair) or all(groups)):
+        if any(pair):
+            raise GapbenchError(f"{'--b' if model_a else '--a'}: missing (give both --a and --b)")
+        if any(groups):
+            raise GapbenchError(f"{'--group-b' if group_a else '--group-a'}: missing (give both --group-a and --group-b)")
+        raise GapbenchError("give --a and --b, or --group-a and --group-b")
+    names = _task_names(tasks, suite)
+    path = resolve_db_path(db)
+    if not path.exists():
+        raise GapbenchError(f"--db {path}: no such store (run `gapbench run` first)")
+    store = Store(path)
+    try:
+        if all(pair):
+            report = compare_models(store, model_a, model_b, tasks=names, n_boot=n_boot, seed=seed)
+        else:
+            models = stored_models(store)
+            ga = resolve_group_spec(group_a, "--group-a", models)
+            gb = resolve_group_spec(group_b, "--group-b", models)
+            report = compare_groups(store, ga, gb, tasks=names, n_boot=n_boot, seed=seed)
+    finally:
+        store.close()
+    if as_json:
+        print_json(report)
+    elif all(pair):
+        print_models(report)
+    else:
+        print_groups(report)
