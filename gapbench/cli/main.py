@@ -7,6 +7,7 @@ import sys
 import click
 
 from gapbench import __version__
+from gapbench.cli.compare import compare_cmd
 from gapbench.cli.demo import demo_cmd
 from gapbench.cli.listing import models_cmd, tasks_cmd
 from gapbench.cli.results import results_cmd
@@ -24,7 +25,7 @@ def cli():
     """
 
 
-for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd, sandbox_cmd):
+for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd, sandbox_cmd, compare_cmd):
     cli.add_command(command)
 
 
