@@ -7,6 +7,7 @@ import sys
 import click
 
 from gapbench import __version__
+from gapbench.cli.claims import claims_cmd
 from gapbench.cli.compare import compare_cmd
 from gapbench.cli.demo import demo_cmd
 from gapbench.cli.listing import models_cmd, tasks_cmd
@@ -25,7 +26,7 @@ def cli():
     """
 
 
-for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd, sandbox_cmd, compare_cmd):
+for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd, sandbox_cmd, compare_cmd, claims_cmd):
     cli.add_command(command)
 
 

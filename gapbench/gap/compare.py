@@ -217,3 +217,14 @@ def compare_groups(store: Store, group_a: list[str], group_b: list[str], tasks: 
                                 "p_holm", "n_tasks")} for c in cells]
     unpaired = [t for t in names if t not in paired_tasks]
     return {"group_a": group_a, "group_b": group_b, "tasks": task_rows, "cells": cells, "unpaired": unpaired}
+
+
+def task_pairs(store: Store, a: str, b: str, tasks: list[str]) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(task, scores of a, scores of b) on the items both models scored, for each task that has any."""
+    sa, sb = _load(store, a, tasks), _load(store, b, tasks)
+    out = []
+    for task in tasks:
+        found = _pairs(sa.get(task, {}), sb.get(task, {}))
+        if found is not None:
+            out.append((task, found[2], found[3]))
+    return out

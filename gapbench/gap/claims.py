@@ -1,0 +1,205 @@
+"""Vendor claims checked against independent evidence: own runs first, else published leaderboards.
+
+A claim names the rows it is judged against (see claims.yaml). Verdicts:
+  supported / contradicted: the interval of the difference settles it;
+  inconclusive: it does not, or independent sources disagree;
+  untested: no own run and no published row (for `value` claims only own runs count).
+Margins: own runs 0.02 (2 points of accuracy); ECI 1 point (Epoch counts models within 1 ECI point as
+the same level; the export has no intervals); LMArena 20 Elo (a 53:47 win rate), with the leaderboard's
+95% intervals combined as independent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from gapbench.errors import GapbenchError
+
+BUILTIN_CLAIMS = Path(__file__).resolve().parent / "claims.yaml"
+MARGINS = {"own": 0.02, "eci": 1.0, "lmarena": 20.0}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OwnEvidence(_Strict):
+    model: str
+    versus: str | None = None
+    tasks: list[str]
+
+
+class PublishedEvidence(_Strict):
+    model: str
+    versus: str | None = None
+
+
+class Claim(_Strict):
+    id: str
+    claim: str
+    model: str
+    versus: str | None = None
+    kind: Literal["beats", "not_inferior", "value"]
+    benchmark: str
+    claimed: float | None = None
+    versus_claimed: float | None = None
+    source: str
+    date: dt.date
+    own: OwnEvidence | None = None
+    eci: PublishedEvidence | None = None
+    lmarena: PublishedEvidence | None = None
+
+
+def load_claims(path: str | Path | None = None) -> list[Claim]:
+    path = Path(path) if path else BUILTIN_CLAIMS
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise GapbenchError(f"claims file {path}: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise GapbenchError(f"claims file {path}: not valid YAML ({getattr(e, 'problem', e)})") from None
+    if not isinstance(data, list):
+        raise GapbenchError(f"claims file {path}: expected a list of claims")
+    claims = []
+    for i, item in enumerate(data, 1):
+        try:
+            claims.append(Claim.model_validate(item))
+        except ValidationError as e:
+            err = e.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            raise GapbenchError(f"claims file {path}: claim {i}: field '{field}': {err['msg']}") from None
+    return claims
+
+
+def _decide(kind: str, low: float, high: float, margin: float) -> str:
+    if kind == "beats":
+        return "supported" if low > 0 else "contradicted" if high < 0 else "inconclusive"
+    return "supported" if low >= -margin else "contradicted" if high < -margin else "inconclusive"
+
+
+def _own(claim: Claim, store) -> dict[str, Any] | None:
+    from gapbench.gap.compare import stored_models, task_pairs
+    from gapbench.stats.intervals import mean_interval
+    from gapbench.stats.paired import cell_bootstrap
+
+    if store is None or claim.own is None:
+        return None
+    known = set(stored_models(store))
+    own = claim.own
+    if own.model not in known or (claim.kind != "value" and own.versus not in known):
+        return None
+    if claim.kind == "value":
+        values = [r["value"] for t in own.tasks for r in store.scores(model=own.model, task=t)]
+        if not values:
+            return None
+        mean, low, high = mean_interval(values)
+        claimed = claim.claimed / 100
+        inside = low - MARGINS["own"] <= claimed <= high + MARGINS["own"]
+        return {"source": "own", "verdict": "supported" if inside else "contradicted", "n": len(values),
+                "value": mean, "ci_low": low, "ci_high": high,
+                "text": f"own runs of {own.model} on {', '.join(own.tasks)}: {100 * mean:.1f} "
+                        f"[{100 * low:.1f}, {100 * high:.1f}] (n={len(values)}) vs claimed {claim.claimed}"}
+    pairs = task_pairs(store, own.model, own.versus, own.tasks)
+    if not pairs:
+        return None
+    diff, low, high = cell_bootstrap([(a, b) for _, a, b in pairs], n_boot=10000, seed=0)
+    n = sum(len(a) for _, a, _ in pairs)
+    return {"source": "own", "verdict": _decide(claim.kind, low, high, MARGINS["own"]), "diff": diff,
+            "ci_low": low, "ci_high": high, "n_paired": n,
+            "text": f"own paired runs {own.model} − {own.versus} on {', '.join(t for t, _, _ in pairs)}: "
+                    f"{100 * diff:+.1f} points [{100 * low:+.1f}, {100 * high:+.1f}] (n={n})"}
+
+
+def _published(claim: Claim, source: str, rows: dict[str, dict[str, Any]] | None) -> dict[str, Any] | None:
+    ev: PublishedEvidence | None = getattr(claim, source)
+    if ev is None or rows is None or claim.kind == "value" or ev.versus is None:
+        return None
+    a, b = rows.get(ev.model.lower()), rows.get(ev.versus.lower())
+    if a is None or b is None or a["value"] is None or b["value"] is None:
+        return None
+    diff = a["value"] - b["value"]
+    margin = MARGINS[source]
+    if a.get("half") is not None and b.get("half") is not None:
+        half = math.hypot(a["half"], b["half"])
+        low, high = diff - half, diff + half
+    else:  # no interval: a difference within the margin is "the same level"
+        low = high = diff
+        if abs(diff) <= margin:
+            low, high = -margin, margin
+    unit = "ECI points" if source == "eci" else "Elo"
+    return {"source": source, "verdict": _decide(claim.kind, low, high, margin), "diff": diff,
+            "ci_low": low, "ci_high": high,
+            "text": f"{source}: {ev.model} {a['value']:.1f} vs {ev.versus} {b['value']:.1f} → {diff:+.1f} {unit}"
+                    + (f" [{low:+.1f}, {high:+.1f}]" if a.get("half") is not None else "")}
+
+
+def check_claims(claims: list[Claim], store=None, eci: dict | None = None, lmarena: dict | None = None) -> list[dict]:
+    """One verdict per claim, with the evidence that decided it (never the vendor's own numbers).
+
+    `eci` / `lmarena`: {lower-case row name: {"value", "half" (half-width of the 95% interval or None)}}."""
+    out = []
+    for c in claims:
+        evidence = [e for e in (_own(c, store), _published(c, "eci", eci), _published(c, "lmarena", lmarena)) if e]
+        own = [e for e in evidence if e["source"] == "own"]
+        if own:
+            verdict = own[0]["verdict"]
+        elif evidence:
+            verdicts = {e["verdict"] for e in evidence}
+            verdict = verdicts.pop() if len(verdicts) == 1 else "inconclusive"
+        else:
+            verdict = "untested"
+        if not evidence:
+            note = (f"no own run: gapbench run --model {c.own.model} --task {','.join(c.own.tasks)}"
+                    if c.own else "no independent evidence named")
+            if c.own and c.own.versus:
+                note += f" (and --model {c.own.versus})"
+        else:
+            note = "; ".join(e["text"] for e in evidence)
+            if verdict == "inconclusive" and not own and len(evidence) > 1 and len({e["verdict"] for e in evidence}) > 1:
+                note += " — the independent sources disagree"
+        out.append({"id": c.id, "claim": c.claim, "model": c.model, "versus": c.versus, "kind": c.kind,
+                    "benchmark": c.benchmark, "claimed": c.claimed, "source": c.source, "date": c.date.isoformat(),
+                    "verdict": verdict, "evidence": note, "details": evidence})
+    return out
+
+
+def eci_rows(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Epoch ECI export → {lower-case "Model version": {"value", "half": None}}."""
+    import csv
+
+    rows = {}
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for rec in csv.DictReader(fh):
+                score = (rec.get("ECI Score") or "").strip()
+                rows[rec["Model version"].strip().lower()] = {"value": float(score) if score else None, "half": None}
+    except OSError as e:
+        raise GapbenchError(f"ECI file {path}: {e.strerror}") from None
+    except KeyError as e:
+        raise GapbenchError(f"ECI file {path}: missing column {e.args[0]!r}") from None
+    return rows
+
+
+def lmarena_rows(path: str | Path) -> dict[str, dict[str, Any]]:
+    """LMArena CSV → {lower-case model: {"value": arena score, "half": half-width of its 95% interval}}."""
+    import csv
+    import re
+
+    rows = {}
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for rec in csv.DictReader(fh):
+                plus_minus = [float(x) for x in re.findall(r"[\d.]+", rec.get("95_pct_ci") or "")]
+                half = max(plus_minus) if plus_minus else None
+                rows[rec["model"].strip().lower()] = {"value": float(rec["arena_score"]), "half": half}
+    except OSError as e:
+        raise GapbenchError(f"LMArena file {path}: {e.strerror}") from None
+    except (KeyError, ValueError) as e:
+        raise GapbenchError(f"LMArena file {path}: bad or missing column ({e})") from None
+    return rows
