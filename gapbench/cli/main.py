@@ -11,6 +11,7 @@ from gapbench.cli.claims import claims_cmd
 from gapbench.cli.compare import compare_cmd
 from gapbench.cli.demo import demo_cmd
 from gapbench.cli.listing import models_cmd, tasks_cmd
+from gapbench.cli.report import report_cmd
 from gapbench.cli.results import results_cmd
 from gapbench.cli.run import run_cmd
 from gapbench.cli.sandbox import sandbox_cmd
@@ -26,7 +27,8 @@ def cli():
     """
 
 
-for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd, sandbox_cmd, compare_cmd, claims_cmd):
+for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd, sandbox_cmd, compare_cmd, claims_cmd,
+                report_cmd):
     cli.add_command(command)
 
 
