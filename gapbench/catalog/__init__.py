@@ -1,0 +1,5 @@
+"""Model catalog (facts about models) and loaders for published leaderboard data."""
+
+from gapbench.catalog.catalog import CatalogModel, find, load_catalog, normalize_country, resolve_group
+
+__all__ = ["CatalogModel", "find", "load_catalog", "normalize_country", "resolve_group"]
