@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gapbench.cli.common import db_option
+from gapbench.cli.common import data_dir_option, db_option
 from gapbench.errors import GapbenchError
 from gapbench.store.db import Store, resolve_db_path
 
@@ -24,7 +24,9 @@ DEFAULT_OUT = {"html": "report.html", "md": "report.md", "json": "report.json"}
               help="Model a of the item-by-item comparison (default: of the two models sharing most items, the US one).")
 @click.option("--b", "b", default=None, metavar="MODEL", help="Model b of the comparison (diff = a - b).")
 @click.option("--title", default=None, help="Title of the report.")
-def report_cmd(db, out, fmt, a, b, title):
+@click.option("--claims", "claims_file", default=None, metavar="FILE", help="Claims YAML (default: the shipped claims).")
+@data_dir_option
+def report_cmd(db, out, fmt, a, b, title, claims_file, data_dir):
     """Write a report of the store: leaderboard with 95% intervals, capability x language gap heatmap,
     time lag, cost vs quality, claims, the items two models disagree on, and the run manifests."""
     from gapbench.report import build_report, render_report
@@ -34,7 +36,11 @@ def report_cmd(db, out, fmt, a, b, title):
         raise GapbenchError(f"--db {path}: no such store (run `gapbench run` first)")
     store = Store(path)
     try:
-        report = build_report(store, a=a, b=b, title=title)
+        from gapbench.report.published import published_sections
+        from gapbench.tasks.loader import resolve_data_dir
+
+        extra = published_sections(resolve_data_dir(data_dir), store, claims_file)
+        report = build_report(store, a=a, b=b, title=title, extra=extra)
     finally:
         store.close()
     text = render_report(report, fmt)

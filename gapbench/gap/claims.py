@@ -169,37 +169,23 @@ def check_claims(claims: list[Claim], store=None, eci: dict | None = None, lmare
     return out
 
 
-def eci_rows(path: str | Path) -> dict[str, dict[str, Any]]:
-    """Epoch ECI export → {lower-case "Model version": {"value", "half": None}}."""
-    import csv
-
+def _rows(records) -> dict[str, dict[str, Any]]:
     rows = {}
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            for rec in csv.DictReader(fh):
-                score = (rec.get("ECI Score") or "").strip()
-                rows[rec["Model version"].strip().lower()] = {"value": float(score) if score else None, "half": None}
-    except OSError as e:
-        raise GapbenchError(f"ECI file {path}: {e.strerror}") from None
-    except KeyError as e:
-        raise GapbenchError(f"ECI file {path}: missing column {e.args[0]!r}") from None
+    for r in records:
+        half = (r.ci_high - r.ci_low) / 2 if r.ci_low is not None and r.ci_high is not None else None
+        rows[r.model.strip().lower()] = {"value": r.value, "half": half}
     return rows
+
+
+def eci_rows(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Epoch ECI export → {lower-case "Model version": {"value", "half": None}} (the export has no intervals)."""
+    from gapbench.catalog.published import load_epoch_eci
+
+    return _rows(load_epoch_eci(path))
 
 
 def lmarena_rows(path: str | Path) -> dict[str, dict[str, Any]]:
     """LMArena CSV → {lower-case model: {"value": arena score, "half": half-width of its 95% interval}}."""
-    import csv
-    import re
+    from gapbench.catalog.published import load_lmarena
 
-    rows = {}
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            for rec in csv.DictReader(fh):
-                plus_minus = [float(x) for x in re.findall(r"[\d.]+", rec.get("95_pct_ci") or "")]
-                half = max(plus_minus) if plus_minus else None
-                rows[rec["model"].strip().lower()] = {"value": float(rec["arena_score"]), "half": half}
-    except OSError as e:
-        raise GapbenchError(f"LMArena file {path}: {e.strerror}") from None
-    except (KeyError, ValueError) as e:
-        raise GapbenchError(f"LMArena file {path}: bad or missing column ({e})") from None
-    return rows
+    return _rows(load_lmarena(path))

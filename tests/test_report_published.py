@@ -1,0 +1,38 @@
+"""The report's published sections: Epoch lag with both frontiers, the generation ladder, the claims."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import gapbench_cli
+from gapbench.store.db import Store
+from gapbench.tasks.registry import get_task
+from gapbench.types import Score
+
+
+def test_report_json_has_lag_generations_and_claims(tmp_path, data_dir):
+    store = Store(tmp_path / "g.db")
+    task = get_task("humaneval")
+    for model, passed in (("local/qwen2.5-coder-0.5b", 6), ("local/smollm2-135m", 1)):
+        run = store.start_run(model, task.name, "generate", {"test": True})
+        for i in range(20):
+            store.put_score(run, model, task, "generate", "h", f"HumanEval/{i}", "x", Score(value=float(i < passed)), [])
+        store.finish_run(run, 0, 0, 0)
+    store.close()
+    out = tmp_path / "r.json"
+    proc = gapbench_cli("report", "--db", str(tmp_path / "g.db"), "--format", "json", "--out", str(out),
+                        "--data-dir", str(data_dir))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    lag = report["lag"]
+    assert lag["leader"] == "United States of America" and lag["follower"] == "China"
+    assert 6.0 <= lag["mean_months"] <= 8.0  # Epoch: about 7 months on average since 2023
+    us = lag["frontiers"]["United States of America"]
+    assert all(a["value"] < b["value"] for a, b in zip(us, us[1:]))  # record-setting releases only
+    gens = report["generations"]
+    assert gens and all(g["generations_behind"] >= 0 and g["newest"] == "GPT-5" for g in gens)
+    assert len({g["model"] for g in gens}) == len(gens)
+    claims = {c["id"]: c for c in report["claims"]}
+    assert claims["qwen2.5-coder-0.5b-humaneval"]["verdict"] == "contradicted"  # 30% [15, 52] vs claimed 61.6
+    gap = report["gap_matrix"]  # a = the US model, so a negative diff means the Chinese model leads
+    assert gap["a"] == "local/smollm2-135m" and gap["cells"][0]["diff"] == -0.25
