@@ -36,3 +36,24 @@ def test_report_json_has_lag_generations_and_claims(tmp_path, data_dir):
     assert claims["qwen2.5-coder-0.5b-humaneval"]["verdict"] == "contradicted"  # 30% [15, 52] vs claimed 61.6
     gap = report["gap_matrix"]  # a = the US model, so a negative diff means the Chinese model leads
     assert gap["a"] == "local/smollm2-135m" and gap["cells"][0]["diff"] == -0.25
+
+
+def test_lag_places_a_measured_model_on_the_frontier(tmp_path, data_dir):
+    store = Store(tmp_path / "g.db")
+    task = get_task("mmlu")
+    run = store.start_run("local/qwen2.5-coder-0.5b", task.name, "loglikelihood", {"test": True})
+    for i in range(50):
+        store.put_score(run, "local/qwen2.5-coder-0.5b", task, "loglikelihood", "h", f"s{i}", "A",
+                        Score(value=float(i < 44)), [])  # 0.88: about GPT-4-class MMLU
+    store.finish_run(run, 0, 0, 0)
+    store.close()
+    proc = gapbench_cli("lag", "--catalog", str(data_dir / "published/llm-stats/data"), "--metric", "mmlu",
+                        "--place", "local/qwen2.5-coder-0.5b", "--task", "mmlu", "--db", str(tmp_path / "g.db"),
+                        "--json")
+    assert proc.returncode == 0, proc.stderr
+    placed = json.loads(proc.stdout)["placed"]
+    assert placed["value"] == 0.88 and placed["n"] == 50
+    assert "2023-01-01" <= placed["matches_frontier_of"] <= placed["at_date"] and placed["months_behind"] > 0
+    proc = gapbench_cli("lag", "--catalog", str(data_dir / "published/llm-stats/data"), "--metric", "mmlu",
+                        "--place", "local/qwen2.5-coder-0.5b", "--db", str(tmp_path / "g.db"))
+    assert proc.returncode == 2 and "--place: give --task" in proc.stderr

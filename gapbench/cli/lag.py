@@ -55,6 +55,34 @@ def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f}"
 
 
+def _place(model: str, task: str | None, db: str | None, records, metric: str, leader: str, threshold: float,
+           frontier: str) -> dict:
+    """A model's own measured score placed on the leader's published frontier of the same metric."""
+    from gapbench.errors import GapbenchError
+    from gapbench.gap.lag import place_on_frontier
+    from gapbench.stats.intervals import mean_interval
+    from gapbench.store.db import Store, resolve_db_path
+
+    if not task:
+        raise GapbenchError("--place: give --task, the stored task measuring the same thing as --metric")
+    path = resolve_db_path(db)
+    if not path.exists():
+        raise GapbenchError(f"--db {path}: no such store")
+    store = Store(path)
+    try:
+        values = [r["value"] for r in store.scores(model=model, task=task)]
+    finally:
+        store.close()
+    if not values:
+        raise GapbenchError(f"--place {model}: no scores for task {task} in {path}")
+    mean, low, high = mean_interval(values)
+    scale = 100.0 if max((r.value for r in records if r.metric == metric), default=1.0) > 1.5 else 1.0
+    placed = place_on_frontier(mean * scale, records, leader=leader, threshold=threshold, frontier=frontier,
+                               metric=metric)
+    return {"model": model, "task": task, "value": mean * scale, "ci_low": low * scale, "ci_high": high * scale,
+            "n": len(values), **placed}
+
+
 @click.command("lag")
 @click.option("--catalog", "source", default=None, metavar="FILE|DIR|URL",
               help="Published scores: the Epoch ECI CSV, an llm-stats data folder or an LMArena CSV, detected by "
@@ -74,8 +102,14 @@ def _fmt(x: float | None) -> str:
               help="Evaluate at the follower's record-setting releases, or on the first of each month.")
 @click.option("--frontier", type=click.Choice(["linear", "step"]), default="linear", show_default=True,
               help="Leader frontier between its records: straight lines, or a step on each release day.")
+@click.option("--place", "place_model", default=None, metavar="MODEL",
+              help="Also place a model measured by gapbench on the leader's frontier: its mean score on --task "
+                   "(from --db) on the metric's scale → 'scores like the frontier of <date>, N months behind'.")
+@click.option("--task", "place_task", default=None, metavar="TASK", help="With --place: the stored task to use.")
+@click.option("--db", default=None, help="With --place: the store (default $GAPBENCH_DB, else ./gapbench.db).")
 @json_option
-def lag_cmd(source, metric, leader, follower, start, end, threshold, step, frontier, as_json):
+def lag_cmd(source, metric, leader, follower, start, end, threshold, step, frontier, place_model, place_task, db,
+            as_json):
     """Months the follower group trails the leader group: at each date, how long ago the leader first
     reached the follower's best score so far (Epoch AI's US-vs-China ECI reading by default)."""
     start_d, end_d = _date_opt(start, "--from"), _date_opt(end, "--to")
@@ -87,10 +121,21 @@ def lag_cmd(source, metric, leader, follower, start, end, threshold, step, front
     result = lag_series(records, leader=leader, follower=follower, start=start_d, end=end_d, threshold=threshold,
                         step=step, frontier=frontier, metric=metric)
     result["source"] = src
+    if place_model:
+        result["placed"] = _place(place_model, place_task, db, records, metric, leader, threshold, frontier)
     if as_json:
         print_json(result)
         return
     out = console()
+    if result.get("placed"):
+        pl = result["placed"]
+        at_least = "at least " if pl.get("censored") else ""
+        where = (f"scores like the {leader} frontier of {pl['matches_frontier_of']} → {at_least}"
+                 f"{pl['months_behind']:.1f} months behind (as of {pl['at_date']})" if pl.get("matches_frontier_of")
+                 else f"is above every {leader} score in the data")
+        if pl.get("censored"):
+            where += f"; the {leader}'s earliest score in the data is already higher"
+        out.print(f"{place_model}: {place_task} {pl['value']:.3f} (n={pl['n']}) {where}", highlight=False)
     if result["mean_months"] is None:
         out.print(f"No {follower} score on {metric} between {result['start']} and {result['end']} could be "
                   f"placed on the {leader} frontier.")
