@@ -94,3 +94,18 @@ def test_refusal_and_needle_scorers(data_dir):
     n = load_samples(get_task("needle_zh"), data_dir)[0]
     assert _score("needle_zh", n, f"口令是 {n.target[:3]} {n.target[3:]}。").value == 1.0
     assert _score("needle_zh", n, "我不知道。").value == 0.0
+
+
+@pytest.mark.parametrize("exit_call", ["import sys\nsys.exit(0)", "import os\nos._exit(0)", "exit()"])
+def test_an_early_exit_does_not_pass_the_tests(humaneval, exit_call):
+    s = humaneval[0]
+    exploit = f"```python\ndef {s.metadata['entry_point']}(numbers, threshold):\n    return True\n{exit_call}\n```"
+    result = _score("humaneval", s, exploit)
+    assert result.extracted == "passed" and result.value == 0.0  # exit status 0, but the tests never ran
+
+
+def test_js_early_exit_does_not_pass(data_dir):
+    if available_languages()["js"]:
+        pytest.skip(f"js: {available_languages()['js']}")
+    s = load_samples(get_task("humaneval_x_js"), data_dir)[0]
+    assert _score("humaneval_x_js", s, "  return false\n}\nprocess.exit(0)\n").value == 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import secrets
 import unicodedata
 from typing import Callable
 
@@ -143,13 +144,18 @@ def code(task: TaskSpec, sample: Sample, responses: list[Response]) -> Score:
     values = sample_values(task, sample)
     stub = str(lookup(values, spec.prompt_field))
     entry_point = render(spec.entry_point, values) or _entry_point_of(stub)
-    program = build_program(stub, split_reasoning(responses[0].text)[0],
-                            render(spec.test, values), entry_point, spec.language,
-                            render(spec.check, {**values, "entry_point": entry_point}) if spec.language == "python" else "")
+    # The tests must run to their end: a fresh token printed after them defeats an early exit(0) in the
+    # model's code (Python and JavaScript, whose tests are top-level code).
+    token = f"gapbench-tests-done-{secrets.token_hex(8)}"
+    finish = {"python": f"\nprint({token!r})\n", "js": f"\nconsole.log({token!r})\n"}.get(spec.language)
+    check = render(spec.check, {**values, "entry_point": entry_point}) if spec.language == "python" else ""
+    program = build_program(stub, split_reasoning(responses[0].text)[0], render(spec.test, values), entry_point,
+                            spec.language, check + (finish or ""))
     result = run_code(program, spec.language, timeout_s=spec.timeout_s, allow_unsandboxed=ALLOW_UNSANDBOXED)
     if result.status == "refused":  # not the model's fault: an error, retried on the next run
         raise RuntimeError(f"sandbox refused to run the code: {result.stderr.strip()[:200]}")
     passed = result.status == "passed" and not (spec.language == "js" and "Assertion failed" in result.stderr)
+    passed = passed and (finish is None or token in result.stdout)
     return Score(value=float(passed), extracted=result.status,
                  details={"returncode": result.returncode, "stderr": result.stderr[-2000:],
                           "duration_s": round(result.duration_s, 3)})
