@@ -207,9 +207,10 @@ def test_writes_outside_the_working_directory_fail():
         assert not os.path.lexists(target)
 
 
-def test_output_is_truncated():
-    r = py("print('x' * 500_000)")
-    assert r.status == "passed" and len(r.stdout) < OUTPUT_LIMIT + 100 and r.stdout.endswith("truncated]\n")
+def test_output_is_truncated_keeping_head_and_tail():
+    r = py("print('x' * 500_000)\nprint('the end')")
+    assert r.status == "passed" and len(r.stdout) < OUTPUT_LIMIT + 1200
+    assert r.stdout.startswith("xxx") and "[... output truncated]" in r.stdout and r.stdout.endswith("the end\n")
 
 
 PROGRAMS = {

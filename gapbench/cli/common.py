@@ -41,6 +41,8 @@ def describe_extra(extra: dict) -> str:
         parts.append(f"corpus BLEU {extra['corpus_bleu']:.1f}, chrF {extra['corpus_chrf']:.1f}")
     for subset, v in extra.get("refusal_rate_by_subset", {}).items():
         parts.append(f"{subset}: {v['rate']:.2f} (n={v['n']})")
+    for length, v in extra.get("retrieval_by_length", {}).items():
+        parts.append(f"{int(length) // 1000}k: {v['rate']:.2f} (n={v['n']})")
     return "; ".join(parts)
 
 

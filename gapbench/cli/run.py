@@ -67,9 +67,9 @@ def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_d
         names += [t for t in found["tasks"] if t not in names]
         limit = limit if limit is not None else found["limit"]
     specs = [get_task(t) for t in names]
-    if max_tokens is not None:
-        specs = [t.model_copy(update={"generation": t.generation.model_copy(
-            update={"max_tokens": min(max_tokens, t.generation.max_tokens)})}) for t in specs]
+    if max_tokens is not None:  # a capped run is another task: it never replaces or pairs with full runs
+        specs = [t if max_tokens >= t.generation.max_tokens else t.model_copy(update={"name": f"{t.name}.max{max_tokens}", "generation": t.generation.model_copy(
+                     update={"max_tokens": max_tokens})}) for t in specs]
     options = ModelOptions(base_url=base_url, timeout_s=timeout_s, max_retries=retries, concurrency=concurrency,
                            n_ctx=n_ctx, n_threads=threads)
     store = Store(resolve_db_path(db))

@@ -95,7 +95,13 @@ def _own(claim: Claim, store) -> dict[str, Any] | None:
     if own.model not in known or (claim.kind != "value" and own.versus not in known):
         return None
     if claim.kind == "value":
-        values = [r["value"] for t in own.tasks for r in store.scores(model=own.model, task=t)]
+        values = []
+        for t in own.tasks:  # one method per task: the one with the most scored items
+            rows = store.scores(model=own.model, task=t)
+            methods = [r["method"] for r in rows]
+            if methods:
+                best = max(sorted(set(methods)), key=methods.count)
+                values += [r["value"] for r in rows if r["method"] == best]
         if not values:
             return None
         mean, low, high = mean_interval(values)

@@ -30,6 +30,9 @@ PRESETS_FILE = Path(__file__).with_name("presets.yaml")
 _PRESET_FIELDS = ("name", "base_url", "api_key_env", "protocol", "default_models", "country", "notes")
 
 
+REASONING_BUDGET = 16384  # o1/o3/GPT-5: completion tokens allowed for hidden reasoning besides the answer
+
+
 @functools.lru_cache(maxsize=1)
 def _read_presets() -> tuple[dict, ...]:
     try:
@@ -175,7 +178,8 @@ class OpenAICompatModel(HTTPModelBase):
             messages = [{"role": "user", "content": request.prompt}]
         body: dict[str, Any] = {"model": self.info.model, "messages": messages}
         if _uses_completion_tokens(self.info.base_url, self.info.model):
-            body["max_completion_tokens"] = request.max_tokens
+            # reasoning models spend hidden tokens from the same budget: keep the answer's budget on top
+            body["max_completion_tokens"] = request.max_tokens + REASONING_BUDGET
         else:
             body.update(max_tokens=request.max_tokens, temperature=request.temperature, top_p=request.top_p)
         body["seed"] = request.seed

@@ -116,6 +116,8 @@ def code_task_unavailable(task: TaskSpec, allow_unsandboxed: bool) -> str | None
     from gapbench.scoring import scorers
 
     language = task.code.language if task.code else "python"
+    if language in ("go", "rust"):  # their tests need `go test` with testify / `rustc --test`: not built yet
+        return f"the {language} test harness is not implemented yet (HumanEval-X {language} needs its own test runner)"
     missing = available_languages().get(language)
     if missing:
         return f"no {language} toolchain for the sandbox ({missing})"
@@ -152,7 +154,10 @@ class Runner:
         if method == "generate" and turns:
             for i in range(1, len(turns)):
                 answers = [r.text for _, r in pairs]
-                pairs.append(await self._respond(model, next_turn_request(task, requests[0], turns[: i + 1], answers), c))
+                request = next_turn_request(task, requests[0], turns[: i + 1], answers)
+                if fits is not None and not await fits(request):
+                    return None
+                pairs.append(await self._respond(model, request, c))
         return pairs
 
     async def _respond(self, model: Model, request: Request, c: Counters) -> tuple[str, Response]:
@@ -224,8 +229,10 @@ async def run_eval(model_names: list[str], tasks: list[TaskSpec], *, store: Stor
         if reason:
             counters.messages.append(f"{task.name}: skipped: {reason}")
             continue
-        if fewshot is not None and task.fewshot is not None:
-            task = task.model_copy(update={"fewshot": task.fewshot.model_copy(update={"k": fewshot})})  # load all data first: a missing file fails before any model is loaded
+        if fewshot is not None and task.fewshot is not None and fewshot != task.fewshot.k:
+            # another setup is another task: its scores never replace or pair with the standard ones
+            task = task.model_copy(update={"name": f"{task.name}.{fewshot}shot",
+                                           "fewshot": task.fewshot.model_copy(update={"k": fewshot})})  # load all data first: a missing file fails before any model is loaded
         files = dataset_files(task.dataset, data_dir)
         samples = select_samples(load_samples(task, data_dir), limit, seed)
         pool = load_samples(task, data_dir, task.fewshot.path) if task.fewshot else []

@@ -121,10 +121,16 @@ def _kill_everything(proc: subprocess.Popen, isolated: bool) -> None:
 
 
 def _read(f) -> str:
+    """The head of the output, and its last kilobyte when the middle had to be cut."""
+    f.seek(0, 2)
+    size = f.tell()
     f.seek(0)
-    data = f.read(OUTPUT_LIMIT + 1)
-    text = data[:OUTPUT_LIMIT].decode("utf-8", errors="replace")
-    return text + "\n[... output truncated]\n" if len(data) > OUTPUT_LIMIT else text
+    data = f.read(OUTPUT_LIMIT)
+    text = data.decode("utf-8", errors="replace")
+    if size <= OUTPUT_LIMIT:
+        return text
+    f.seek(max(OUTPUT_LIMIT, size - 1024))
+    return text + "\n[... output truncated]\n" + f.read().decode("utf-8", errors="replace")
 
 
 def _wait_status(read_fd: int) -> int | None:

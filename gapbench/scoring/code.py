@@ -15,14 +15,15 @@ _HEADER = {
 }
 
 
-def extract_code(text: str, entry_point: str = "") -> str:
-    """The code in an answer: the fenced block that defines the entry point (else the longest block);
-    an answer without fences is taken as code, as base models continue the stub."""
+def extract_code(text: str, entry_point: str = "", language: str = "python") -> str:
+    """The code in an answer: the fenced block that defines the entry point, else one that mentions it,
+    else the longest block; an answer without fences is taken as code, as base models continue the stub."""
     blocks = [m.group(2) for m in _FENCE.finditer(text)]
     if not blocks:
         return text
-    with_entry = [b for b in blocks if entry_point and re.search(rf"\b{re.escape(entry_point)}\b", b)]
-    return max(with_entry or blocks, key=len)
+    defining = [b for b in blocks if entry_point and defines(b, entry_point, language)]
+    mentioning = [b for b in blocks if entry_point and re.search(rf"\b{re.escape(entry_point)}\b", b)]
+    return max(defining or mentioning or blocks, key=len)
 
 
 def defines(code: str, entry_point: str, language: str) -> bool:
@@ -46,7 +47,7 @@ def build_program(stub: str, answer: str, test: str, entry_point: str, language:
 
     Python keeps the whole stub before a full definition: the stub's docstring-only function is valid
     and is replaced by the model's, and helper functions defined in the stub stay available."""
-    code = extract_code(answer, entry_point)
+    code = extract_code(answer, entry_point, language)
     if not defines(code, entry_point, language):
         if language == "python" and code and not code.startswith((" ", "\t")):
             code = "    " + code  # a body whose first line lost its indent when the answer was stripped

@@ -147,7 +147,8 @@ def code(task: TaskSpec, sample: Sample, responses: list[Response]) -> Score:
     # The tests must run to their end: a fresh token printed after them defeats an early exit(0) in the
     # model's code (Python and JavaScript, whose tests are top-level code).
     token = f"gapbench-tests-done-{secrets.token_hex(8)}"
-    finish = {"python": f"\nprint({token!r})\n", "js": f"\nconsole.log({token!r})\n"}.get(spec.language)
+    finish = {"python": f"\n__import__('os').write(1, b'\\n{token}\\n')\n",
+              "js": f"\nrequire('fs').writeSync(1, '\\n{token}\\n')\n"}.get(spec.language)
     check = render(spec.check, {**values, "entry_point": entry_point}) if spec.language == "python" else ""
     program = build_program(stub, split_reasoning(responses[0].text)[0], render(spec.test, values), entry_point,
                             spec.language, check + (finish or ""))

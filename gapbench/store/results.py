@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 
 from gapbench.stats.intervals import mean_interval
@@ -37,6 +38,12 @@ def task_extras(rows) -> dict:
             by_target[r["target"]].append(r["value"])
         if len(by_target) > 1:
             extras["refusal_rate_by_subset"] = {k: {"n": len(v), "rate": sum(v) / len(v)} for k, v in sorted(by_target.items())}
+    lengths = [re.match(r"len(\d+)-", r["sample_id"]) for r in rows]
+    if rows and all(lengths):  # needle: retrieval per haystack length (models skip the lengths they cannot hold)
+        by_len: dict[int, list[float]] = defaultdict(list)
+        for m, r in zip(lengths, rows):
+            by_len[int(m.group(1))].append(r["value"])
+        extras["retrieval_by_length"] = {str(k): {"n": len(v), "rate": sum(v) / len(v)} for k, v in sorted(by_len.items())}
     if details and all("refs" in d for d in details):  # translation
         from sacrebleu.metrics import BLEU, CHRF
 

@@ -102,4 +102,5 @@ def next_turn_request(task: TaskSpec, first: Request, turns: list[str], answers:
         prompt = f"{prompt}\n{answer}\n\n{turn}"
     if first.messages:
         return Request(kind="generate", messages=tuple(messages), max_tokens=first.max_tokens, stop=first.stop)
-    return Request(kind="generate", prompt=prompt, max_tokens=first.max_tokens, stop=first.stop)
+    # plain completion: the default stop at a blank line would cut every answer after its first paragraph
+    return Request(kind="generate", prompt=prompt, max_tokens=first.max_tokens, stop=tuple(task.generation.stop))
