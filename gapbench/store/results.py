@@ -36,7 +36,7 @@ def task_extras(rows) -> dict:
         by_target: dict[str, list[float]] = defaultdict(list)
         for r in rows:
             by_target[r["target"]].append(r["value"])
-        if len(by_target) > 1:
+        if 1 < len(by_target) <= 6:  # named subsets (safe/unsafe, censored/uncensored), not 68 topics
             extras["refusal_rate_by_subset"] = {k: {"n": len(v), "rate": sum(v) / len(v)} for k, v in sorted(by_target.items())}
     lengths = [re.match(r"len(\d+)-", r["sample_id"]) for r in rows]
     if rows and all(lengths):  # needle: retrieval per haystack length (models skip the lengths they cannot hold)
