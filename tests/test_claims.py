@@ -74,3 +74,11 @@ def test_claims_cli_json(tmp_path, data_dir):
     assert {"claim", "model", "source", "date", "claimed", "verdict", "evidence"} <= set(out["claims"][0])
     proc = gapbench_cli("claims", "--file", str(tmp_path / "missing.yaml"))
     assert proc.returncode == 2 and "missing.yaml" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_value_inside_a_wide_interval_is_inconclusive(tmp_path):
+    store = Store(tmp_path / "g.db")
+    fill(store, "local/qwen2.5-coder-0.5b", "humaneval", [1.0] * 10 + [0.0] * 10)  # 50% [30, 70], n=20
+    [v] = [c for c in check_claims(load_claims(), store) if c["id"] == "qwen2.5-coder-0.5b-humaneval"]
+    assert v["verdict"] == "inconclusive" and "n=20" in v["evidence"]
+    store.close()

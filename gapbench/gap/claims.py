@@ -3,7 +3,8 @@
 A claim names the rows it is judged against (see claims.yaml). Verdicts:
   supported / contradicted: the interval of the difference settles it;
   inconclusive: it does not, or independent sources disagree;
-  untested: no own run and no published row (for `value` claims only own runs count).
+  untested: no own run and no published row (for `value` claims only own runs count);
+  a `value` claim inside an own interval wider than 20 points is inconclusive (too few items).
 Margins: own runs 0.02 (2 points of accuracy); ECI 1 point (Epoch counts models within 1 ECI point as
 the same level; the export has no intervals); LMArena 20 Elo (a 53:47 win rate), with the leaderboard's
 95% intervals combined as independent.
@@ -23,6 +24,7 @@ from gapbench.errors import GapbenchError
 
 BUILTIN_CLAIMS = Path(__file__).resolve().parent / "claims.yaml"
 MARGINS = {"own": 0.02, "eci": 1.0, "lmarena": 20.0}
+MAX_VALUE_WIDTH = 0.20  # a value claim is "supported" only by an own interval at most 20 points wide
 
 
 class _Strict(BaseModel):
@@ -107,7 +109,9 @@ def _own(claim: Claim, store) -> dict[str, Any] | None:
         mean, low, high = mean_interval(values)
         claimed = claim.claimed / 100
         inside = low - MARGINS["own"] <= claimed <= high + MARGINS["own"]
-        return {"source": "own", "verdict": "supported" if inside else "contradicted", "n": len(values),
+        # too few items to tell: a claim inside a 20-point-wide interval is not confirmed by it
+        verdict = "contradicted" if not inside else "supported" if high - low <= MAX_VALUE_WIDTH else "inconclusive"
+        return {"source": "own", "verdict": verdict, "n": len(values),
                 "value": mean, "ci_low": low, "ci_high": high,
                 "text": f"own runs of {own.model} on {', '.join(own.tasks)}: {100 * mean:.1f} "
                         f"[{100 * low:.1f}, {100 * high:.1f}] (n={len(values)}) vs claimed {claim.claimed}"}
