@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from rich.table import Table
 
 from gapbench.cli.common import console, data_dir_option, json_option, print_json
-from gapbench.gap.claims import check_claims, eci_rows, lmarena_rows, load_claims
+from gapbench.gap.claims import ECI_FILE, LMARENA_FILE, check_claims, load_claims, published_rows
 from gapbench.store.db import Store, resolve_db_path
 from gapbench.tasks.loader import resolve_data_dir
 
-ECI_FILE = "published/epoch-eci/epoch_capabilities_index.csv"
-LMARENA_FILE = "published/lmarena/lmarena_text.csv"
 COLOURS = {"supported": "green", "contradicted": "red", "inconclusive": "yellow", "untested": "dim"}
-
-
-def published_sources(data_dir, eci, lmarena):
-    data = resolve_data_dir(data_dir)
-    eci_path = Path(eci) if eci else data / ECI_FILE
-    arena_path = Path(lmarena) if lmarena else data / LMARENA_FILE
-    return (eci_rows(eci_path) if eci or eci_path.exists() else None,
-            lmarena_rows(arena_path) if lmarena or arena_path.exists() else None)
 
 
 @click.command("claims")
@@ -40,7 +28,7 @@ def claims_cmd(claims_file, db, eci, lmarena, data_dir, as_json):
     (Epoch Capabilities Index, LMArena); never the vendor's own numbers.
     """
     claims = load_claims(claims_file)
-    eci_data, arena_data = published_sources(data_dir, eci, lmarena)
+    eci_data, arena_data = published_rows(resolve_data_dir(data_dir), eci, lmarena)
     path = resolve_db_path(db)
     store = Store(path) if path.exists() else None
     try:

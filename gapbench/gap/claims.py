@@ -199,3 +199,20 @@ def lmarena_rows(path: str | Path) -> dict[str, dict[str, Any]]:
     from gapbench.catalog.published import load_lmarena
 
     return _rows(load_lmarena(path))
+
+
+ECI_FILE = "published/epoch-eci/epoch_capabilities_index.csv"
+LMARENA_FILE = "published/lmarena/lmarena_text.csv"
+
+
+def published_rows(data_dir: Path, eci: str | Path | None = None, lmarena: str | Path | None = None,
+                   eci_records=None) -> tuple[dict | None, dict | None]:
+    """(ECI rows, LMArena rows) for check_claims: the given files, else the data directory's copies when
+    present (None for a source that is absent). `eci_records`: ECI records already loaded by the caller."""
+    eci_path = Path(eci) if eci else data_dir / ECI_FILE
+    arena_path = Path(lmarena) if lmarena else data_dir / LMARENA_FILE
+    if eci_records is not None:
+        eci_data = _rows(eci_records)
+    else:
+        eci_data = eci_rows(eci_path) if eci or eci_path.exists() else None
+    return eci_data, (lmarena_rows(arena_path) if lmarena or arena_path.exists() else None)

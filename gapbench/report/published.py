@@ -6,8 +6,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-ECI_FILE = "published/epoch-eci/epoch_capabilities_index.csv"
-LMARENA_FILE = "published/lmarena/lmarena_text.csv"
 LAG_FROM = dt.date(2023, 1, 1)
 TOP_FOLLOWERS = 8  # newest frontier models of the follower group placed on the generation ladder
 
@@ -27,10 +25,11 @@ def published_sections(data_dir: Path, store=None, claims_file: str | None = Non
                        leader: str = "United States of America", follower: str = "China") -> dict[str, Any]:
     """{"lag", "generations", "claims"} for `build_report(extra=…)`; a section whose data is missing is
     left out (the report then says it is not available)."""
-    from gapbench.gap.claims import check_claims, eci_rows, lmarena_rows, load_claims
+    from gapbench.gap.claims import ECI_FILE, check_claims, load_claims, published_rows
 
     extra: dict[str, Any] = {}
-    eci_path, arena_path = data_dir / ECI_FILE, data_dir / LMARENA_FILE
+    eci_path = data_dir / ECI_FILE
+    points = None
     if eci_path.exists():
         from gapbench.catalog.published import load_epoch_eci
         from gapbench.gap.generations import build_ladder, generation_of
@@ -50,7 +49,6 @@ def published_sections(data_dir: Path, store=None, claims_file: str | None = Non
                 followers.append((name, p))
         extra["generations"] = [{"model": name, "source_row": p.model, **generation_of(p.value, ladder)}
                                 for name, p in followers]
-    eci = eci_rows(eci_path) if eci_path.exists() else None
-    arena = lmarena_rows(arena_path) if arena_path.exists() else None
+    eci, arena = published_rows(data_dir, eci_records=points)
     extra["claims"] = check_claims(load_claims(claims_file), store, eci, arena)
     return extra
