@@ -252,15 +252,21 @@ def _joined(spec: DatasetSpec, data_dir: Path) -> dict[str, dict[str, Any]] | No
     return table
 
 
+def _all_lines(path: Path) -> list[str]:
+    """Every line of a text file, blank ones included (line-aligned files keep their alignment)."""
+    with _open_text(path) as fh:
+        lines = fh.read().split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _parallel_lines(spec: DatasetSpec, data_dir: Path, n: int) -> dict[str, list[str]]:
     """Line-aligned files (a translation's references): line i belongs to record i."""
     out = {}
     for field, rel in spec.parallel.items():
         files = dataset_files(spec, data_dir, rel)
-        with _open_text(files[0]) as fh:
-            lines = fh.read().split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
+        lines = _all_lines(files[0])
         if len(lines) != n:
             raise GapbenchError(f"{files[0]}: {len(lines)} lines, but the source has {n}; dataset.parallel needs aligned files")
         out[field] = lines
@@ -286,15 +292,12 @@ def _file_records(task: TaskSpec, data_dir: Path, path: str | None) -> Iterator[
         if spec.subject_from_filename:
             m = re.search(spec.subject_from_filename, f.name)
             subject = m.group(1) if m else f.stem
-        records = list(read_records(spec, f))
-        if spec.parallel and path is None:
+        if not (spec.parallel and path is None):
+            records = list(read_records(spec, f))
+        else:  # line i of the source and of every parallel file is one item (blank lines included)
             if spec.format != "lines" and _format_of(spec, f) != "lines":
                 raise GapbenchError(f"task {task.name}: dataset.parallel needs a line-per-item source file")
-            with _open_text(f) as fh:
-                raw = fh.read().split("\n")
-            if raw and raw[-1] == "":
-                raw.pop()
-            records = [{"text": line, "_line": i + 1} for i, line in enumerate(raw)]
+            records = [{"text": line, "_line": i + 1} for i, line in enumerate(_all_lines(f))]
             extra = _parallel_lines(spec, data_dir, len(records))
             for i, rec in enumerate(records):
                 rec.update({field: lines[i] for field, lines in extra.items()})
