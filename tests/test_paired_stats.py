@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from gapbench.stats.paired import cell_bootstrap, paired_bootstrap_diff, paired_task_gap
-from gapbench.stats.tests import cell_permutation_test, holm, mcnemar_exact, paired_permutation_test
+from gapbench.stats.intervals import proportion_interval
+from gapbench.stats.paired import cell_bootstrap, paired_binary_interval, paired_bootstrap_diff
+from gapbench.stats.tests import (benjamini_hochberg, cell_permutation_test, holm, mcnemar_exact,
+                                  paired_permutation_test)
 
 
 def from_table(n11: int, n10: int, n01: int, n00: int) -> tuple[np.ndarray, np.ndarray]:
@@ -97,6 +99,17 @@ def test_holm_known_values():
     assert all(np.diff(np.asarray(adj)[order]) >= 0) and all(x >= r for x, r in zip(adj, raw))
 
 
+def test_benjamini_hochberg_known_values():
+    # sorted 0.005, 0.01, 0.03, 0.04 times 4/1, 4/2, 4/3, 4/4 = 0.02, 0.02, 0.04, 0.04 (already monotone)
+    assert benjamini_hochberg([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    # step-up: a large p pulls no smaller one up, a small later ratio pulls earlier ones down
+    assert benjamini_hochberg([0.01, 0.02, 0.03]) == pytest.approx([0.03, 0.03, 0.03])
+    assert benjamini_hochberg([0.5, 0.9]) == pytest.approx([0.9, 0.9])
+    assert benjamini_hochberg([2e-3]) == [2e-3] and benjamini_hochberg([]) == []
+    raw = [0.001, 0.2, 0.011, 0.04, 0.012, 0.3]
+    assert all(r <= b <= h for r, b, h in zip(raw, benjamini_hochberg(raw), holm(raw)))
+
+
 def test_cell_permutation_weights_tasks_equally():
     t1 = (np.array([1.0, 1.0, 0.0]), np.array([0.0, 0.0, 0.0]))
     t2 = (np.array([0.0, 1.0]), np.array([1.0, 1.0]))
@@ -115,14 +128,39 @@ def test_bootstrap_point_estimates_and_one_task_equivalence():
     diff, lo, hi = paired_bootstrap_diff(a, b, n_boot=2000)
     assert diff == pytest.approx(a.mean() - b.mean()) and lo <= diff <= hi
     assert cell_bootstrap([(a, b)], n_boot=2000) == (diff, lo, hi)
-    assert paired_bootstrap_diff(a, a) == (0.0, 0.0, 0.0)
     c, d = rng.random(20), rng.random(20)  # a small task weighs as much as the big one
+    assert cell_bootstrap([(c, d)], n_boot=2000, seed=4) == paired_bootstrap_diff(c, d, n_boot=2000, seed=4)
     cell = cell_bootstrap([(a, b), (c, d)], n_boot=2000)
     assert cell[0] == pytest.approx(((a - b).mean() + (c - d).mean()) / 2)
-    assert cell[0] == pytest.approx(paired_task_gap({"x": (a, b), "y": (c, d)})[0])
-    assert cell[1] <= cell[0] <= cell[2]
+    # MOVER: each side is the root of the summed squared half-widths of the tasks, halved (two tasks)
+    t1, t2 = paired_bootstrap_diff(a, b, n_boot=2000), paired_bootstrap_diff(c, d, n_boot=2000, seed=0)
+    assert cell[1] == pytest.approx(cell[0] - np.hypot(t1[0] - t1[1], t2[0] - t2[1]) / 2)
+    assert cell[2] == pytest.approx(cell[0] + np.hypot(t1[2] - t1[0], t2[2] - t2[0]) / 2)
     with pytest.raises(ValueError):
         paired_bootstrap_diff([1.0, 0.0], [1.0])
+
+
+def test_no_zero_width_interval_for_degenerate_pairs():
+    ones = np.ones(30)
+    cases = {"no discordant pair": (ones, ones), "a right exactly where b is wrong": (ones, 1 - ones),
+             "constant continuous gap": (np.full(30, 0.6), np.full(30, 0.5)), "one pair": ([1.0], [0.0])}
+    for name, (a, b) in cases.items():
+        diff, lo, hi = paired_bootstrap_diff(a, b, n_boot=500)
+        assert -1 <= lo <= diff <= hi <= 1 and hi - lo > 0.05, name
+    assert paired_bootstrap_diff(ones, 1 - ones)[1:] == pytest.approx((paired_binary_interval(30, 0, 30)[0], 1.0))
+    # a cell of such tasks is not a point either
+    assert np.ptp(cell_bootstrap([(ones, ones), (ones, 1 - ones)])[1:]) > 0.05
+
+
+def test_paired_binary_interval_combines_the_discordant_shares():
+    # no discordant pair in n: symmetric, as far as either discordant share could be (its upper bound at 0)
+    lo, hi = paired_binary_interval(0, 0, 50)
+    assert lo == pytest.approx(-hi) and hi == pytest.approx(proportion_interval(0, 50)[1]) and 0.05 < hi < 0.1
+    # one-sided: all discordant pairs for a; the lower end is above 0 and the interval holds the estimate
+    lo, hi = paired_binary_interval(12, 0, 60)
+    assert 0 < lo < 0.2 < hi < 0.4
+    # swapping a and b mirrors the interval
+    assert paired_binary_interval(5, 9, 40) == pytest.approx(tuple(-x for x in paired_binary_interval(9, 5, 40)[::-1]))
 
 
 def correlated_binary(rng, n: int) -> tuple[np.ndarray, np.ndarray]:

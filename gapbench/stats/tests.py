@@ -1,4 +1,4 @@
-"""Paired significance tests between two models scored on the same items, and Holm's correction.
+"""Paired significance tests between two models scored on the same items; Holm and Benjamini–Hochberg corrections.
 
 All functions are pure and seeded: the same input gives the same p-value.
 """
@@ -108,6 +108,24 @@ def holm(pvalues: Sequence[float]) -> list[float]:
         return []
     order = np.argsort(p, kind="stable")
     scaled = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
+    adjusted = np.empty(m)
+    adjusted[order] = scaled
+    return [float(v) for v in adjusted]
+
+
+def benjamini_hochberg(pvalues: Sequence[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p-values (false discovery rate), in the input order: the i-th smallest p is
+    multiplied by m / i, made monotone (running minimum from the largest down) and capped at 1. Rejecting every
+    H_i with adjusted ≤ q keeps the expected share of false discoveries ≤ q (independent or positively
+    dependent tests). Never above Holm's adjustment: more gaps found, at the price of a controlled share of
+    false ones instead of a controlled chance of any."""
+    p = np.asarray(pvalues, dtype=float)
+    m = p.size
+    if m == 0:
+        return []
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    scaled = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
     adjusted = np.empty(m)
     adjusted[order] = scaled
     return [float(v) for v in adjusted]
