@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -11,8 +12,11 @@ import numpy as np
 import pytest
 
 from gapbench.errors import GapbenchError
-from gapbench.gap.compare import compare_groups, compare_models
-from gapbench.stats.tests import cell_permutation_test, holm, mcnemar_exact, paired_permutation_test
+from gapbench.gap.compare import compare_groups, compare_models, group_comparison
+from gapbench.schema.comparison import Comparison, GroupComparison
+from gapbench.stats.power import minimum_detectable
+from gapbench.stats.tests import (benjamini_hochberg, cell_permutation_test, holm, mcnemar_exact,
+                                  paired_permutation_test)
 from gapbench.store.db import Store
 from gapbench.tasks.spec import TaskSpec
 from gapbench.types import Score
@@ -71,7 +75,7 @@ def db(tmp_path):
     # Groups: C (with A) is worse than A; D (with B) beats B on knowledge/zh only and never ran kn_en.
     put(store, C, KN_ZH, {i: i < 5 for i in range(40)})
     put(store, C, KN_EN, {i: i < 20 for i in range(60)})
-    put(store, D, KN_ZH, {i: i < 36 for i in range(40)})
+    put(store, D, KN_ZH, {i: 1 for i in range(40)})
     put(store, D, KN2_ZH, {i: i < 18 for i in range(20)})
     store.close()
     return path
@@ -80,16 +84,18 @@ def db(tmp_path):
 def test_compare_models_structure_signs_and_pairs(db):
     store = Store(db)
     try:
-        r = compare_models(store, A, B, n_boot=N_BOOT)
+        report = compare_models(store, A, B, n_boot=N_BOOT)
     finally:
         store.close()
-    assert set(r) == {"a", "b", "tasks", "cells", "unpaired"} and (r["a"], r["b"]) == (A, B)
+    assert isinstance(report, Comparison)
+    r = report.to_json()
+    assert set(r) == {"a", "b", "tasks", "cells", "unpaired", "power_note"} and (r["a"], r["b"]) == (A, B)
     tasks = {t["task"]: t for t in r["tasks"]}
     assert set(tasks) == {"kn_en", "kn_zh", "kn2_zh", "tr_zh", "rs_en"} and r["unpaired"] == ["only_a"]
     for t in r["tasks"]:
         assert set(t) == {"task", "capability", "language", "method", "n_paired", "score_a", "score_b", "diff",
-                          "ci_low", "ci_high", "p_value"}
-        assert t["ci_low"] <= t["diff"] <= t["ci_high"] and 0 <= t["p_value"] <= 1
+                          "ci_low", "ci_high", "p_value", "ci_method"}
+        assert t["ci_low"] <= t["diff"] <= t["ci_high"] and t["ci_low"] < t["ci_high"] and 0 <= t["p_value"] <= 1
         assert t["diff"] == pytest.approx(t["score_a"] - t["score_b"])
     kn = tasks["kn_en"]
     assert (kn["method"], kn["n_paired"], kn["language"], kn["capability"]) == ("generate", 60, "en", "knowledge")
@@ -101,23 +107,34 @@ def test_compare_models_structure_signs_and_pairs(db):
     tr = tasks["tr_zh"]
     assert tr["n_paired"] == 30 and tr["diff"] == pytest.approx(0.1, abs=0.02) and tr["ci_low"] > 0
     assert tr["p_value"] == pytest.approx(1 / (N_BOOT + 1))  # permutation test, +1 correction
+    assert (tr["ci_method"], kn["ci_method"]) == ("bootstrap-t", "paired 0/1 (MOVER)")
     rs = tasks["rs_en"]
     assert (rs["method"], rs["n_paired"], rs["diff"], rs["p_value"]) == ("generate", 8, 0.0, 1.0)
+    assert rs["ci_low"] < 0 < rs["ci_high"]  # identical answers on 8 items: no evidence of a zero gap either
 
     cells = {(c["capability"], c["language"]): c for c in r["cells"]}
     assert set(cells) == {("knowledge", "en"), ("knowledge", "zh"), ("translation", "zh"), ("reasoning", "en")}
     for c in r["cells"]:
-        assert set(c) == {"capability", "language", "diff", "ci_low", "ci_high", "p_holm", "n_tasks"}
-        assert c["ci_low"] <= c["diff"] <= c["ci_high"] and 0 <= c["p_holm"] <= 1
+        assert set(c) == {"capability", "language", "diff", "ci_low", "ci_high", "p_holm", "p_bh", "n_tasks",
+                          "n_paired", "mde_80", "power_note"}
+        assert c["ci_low"] <= c["diff"] <= c["ci_high"] and c["ci_low"] < c["ci_high"]
+        assert 0 <= c["p_bh"] <= c["p_holm"] <= 1
+        # the gap a lone real effect needs to be found 80% of the time after the correction over 4 cells
+        assert c["mde_80"] == pytest.approx(minimum_detectable(c["ci_low"], c["ci_high"], 4))
+        assert (c["power_note"] is not None) == (c["mde_80"] > 0.05)
     zh = cells[("knowledge", "zh")]
     assert zh["n_tasks"] == 2 and zh["diff"] == pytest.approx((-0.5 + -0.1) / 2)  # tasks weighted equally
+    assert zh["n_paired"] == 60 and zh["ci_high"] < 0
     assert cells[("knowledge", "en")]["diff"] == pytest.approx(1 / 3)
+    # 8 items with identical answers cannot rule out a 30-point gap: said in the cell and in the summary
+    assert cells[("reasoning", "en")]["mde_80"] > 0.3 and "points" in cells[("reasoning", "en")]["power_note"]
+    assert r["power_note"].startswith("Power: gaps under") and "reasoning/en" in r["power_note"]
 
 
 def test_cell_p_values_are_holm_adjusted_and_never_below_raw(db):
     store = Store(db)
     try:
-        r = compare_models(store, A, B, n_boot=N_BOOT)
+        r = compare_models(store, A, B, n_boot=N_BOOT).to_json()
         pairs: dict[tuple, list] = {}
         for t in r["tasks"]:
             sa = {x["sample_id"]: x["value"] for x in store.scores(model=A, task=t["task"], method=t["method"])}
@@ -130,7 +147,8 @@ def test_cell_p_values_are_holm_adjusted_and_never_below_raw(db):
         store.close()
     raw = [cell_permutation_test(pairs[(c["capability"], c["language"])], n_perm=N_BOOT) for c in r["cells"]]
     assert [c["p_holm"] for c in r["cells"]] == pytest.approx(holm(raw))
-    assert all(c["p_holm"] >= p for c, p in zip(r["cells"], raw))
+    assert [c["p_bh"] for c in r["cells"]] == pytest.approx(benjamini_hochberg(raw))
+    assert all(c["p_holm"] >= c["p_bh"] >= p for c, p in zip(r["cells"], raw))
     single = pairs[("translation", "zh")][0]
     assert raw[[c["capability"] for c in r["cells"]].index("translation")] == paired_permutation_test(*single, n_perm=N_BOOT)
 
@@ -139,7 +157,7 @@ def test_compare_models_task_filter_and_errors(db):
     store = Store(db)
     try:
         r = compare_models(store, A, B, tasks=["kn_zh", "missing_task"], n_boot=N_BOOT)
-        assert [t["task"] for t in r["tasks"]] == ["kn_zh"] and r["unpaired"] == ["missing_task"]
+        assert [t.task for t in r.tasks] == ["kn_zh"] and r.unpaired == ["missing_task"]
         assert compare_models(store, A, B, tasks=["kn_zh"], n_boot=N_BOOT, seed=3) == \
             compare_models(store, A, B, tasks=["kn_zh"], n_boot=N_BOOT, seed=3)  # seeded
         with pytest.raises(GapbenchError, match="--a nobody: no scores in .*models there: local/model-a"):
@@ -150,28 +168,51 @@ def test_compare_models_task_filter_and_errors(db):
         store.close()
 
 
-def test_compare_groups_picks_best_models_per_cell(db):
+def measured(task: str, n: int) -> list[int]:
+    """Item numbers of the test half, by the documented rule (sha256 of task NUL sample id, odd first byte)."""
+    return [i for i in range(n) if hashlib.sha256(f"{task}\0{task}-{i:03d}".encode()).digest()[0] % 2]
+
+
+def test_compare_groups_choose_on_one_half_and_measure_on_the_other(db):
     store = Store(db)
     try:
-        r = compare_groups(store, [A, C], [B, D], n_boot=N_BOOT)
+        report = compare_groups(store, [A, C], [B, D], n_boot=N_BOOT)
     finally:
         store.close()
-    assert set(r) == {"group_a", "group_b", "tasks", "cells", "unpaired"}
+    assert isinstance(report, GroupComparison)
+    r = report.to_json()
+    assert set(r) == {"group_a", "group_b", "selection", "tasks", "cells", "unpaired", "power_note"}
     assert r["group_a"] == [A, C] and r["group_b"] == [B, D]
     cells = {(c["capability"], c["language"]): c for c in r["cells"]}
     for c in r["cells"]:
-        assert set(c) == {"capability", "language", "best_a", "best_b", "diff", "ci_low", "ci_high", "p_holm",
-                          "n_tasks"}
+        assert set(c) == {"capability", "language", "best_a", "best_b", "selection", "diff", "ci_low", "ci_high",
+                          "p_holm", "p_bh", "n_tasks", "n_paired", "n_selection", "mde_80", "power_note"}
+        assert c["ci_low"] <= c["diff"] <= c["ci_high"] and 0 <= c["p_bh"] <= c["p_holm"] <= 1
+    # knowledge/zh: two models a side, so split. D (all right) beats B on the selection half.
     zh = cells[("knowledge", "zh")]
-    assert (zh["best_a"], zh["best_b"], zh["n_tasks"]) == (A, D, 2)  # D: 0.9 and 0.9 beats B
-    assert zh["diff"] == pytest.approx(((10 - 36) / 40 + (12 - 18) / 20) / 2) and zh["ci_high"] < 0
+    assert (zh["best_a"], zh["best_b"], zh["n_tasks"], zh["selection"]) == (A, D, 2, "split")
+    kn_zh, kn2_zh = measured("kn_zh", 40), measured("kn2_zh", 20)
+    gap_kn_zh = np.mean([(i < 10) - 1.0 for i in kn_zh])
+    gap_kn2_zh = np.mean([(i < 12) - (i < 18) for i in kn2_zh])
+    assert zh["diff"] == pytest.approx((gap_kn_zh + gap_kn2_zh) / 2) and zh["ci_high"] < 0
+    assert zh["n_paired"] == len(kn_zh) + len(kn2_zh) and zh["n_selection"] == 60 - zh["n_paired"]
+    # knowledge/en: A and C against B alone (D never ran kn_en): still split, measured on kn_en's test half
     en = cells[("knowledge", "en")]
-    assert (en["best_a"], en["best_b"], en["diff"]) == (A, B, pytest.approx(1 / 3))  # D never ran kn_en
+    kn_en = measured("kn_en", 60)
+    assert (en["best_a"], en["best_b"], en["selection"]) == (A, B, "split")
+    assert en["diff"] == pytest.approx(np.mean([(i < 50) - (i < 30) for i in kn_en])) and en["n_paired"] == len(kn_en)
+    # one model a side: nothing is chosen, every item is measured
+    rs = cells[("reasoning", "en")]
+    assert (rs["selection"], rs["n_paired"], rs["n_selection"], rs["diff"]) == ("none", 8, 0, 0.0)
     tasks = {t["task"]: t for t in r["tasks"]}
-    assert tasks["kn_zh"]["best_b"] == D and tasks["kn_zh"]["score_b"] == pytest.approx(0.9)
+    assert tasks["kn_zh"]["best_b"] == D and tasks["kn_zh"]["score_b"] == 1.0
+    assert tasks["kn_zh"]["score_a"] == pytest.approx(np.mean([i < 10 for i in kn_zh]))  # test half only
+    assert (tasks["kn_zh"]["n_selection"], tasks["kn_zh"]["n_test"]) == (40 - len(kn_zh), len(kn_zh))
     assert r["unpaired"] == ["only_a"]
-    raw_floor = [c["p_holm"] for c in r["cells"]]
-    assert all(0 <= p <= 1 for p in raw_floor)
+    sel = r["selection"]
+    assert sel["method"] == "split" and "sha256" in sel["rule"]
+    assert sel["selection_items"] == sum(t["n_selection"] for t in r["tasks"])
+    assert sel["test_items"] == sum(t["n_test"] for t in r["tasks"])
     store = Store(db)
     try:
         with pytest.raises(GapbenchError, match="in both groups"):
@@ -180,6 +221,42 @@ def test_compare_groups_picks_best_models_per_cell(db):
             compare_groups(store, [A], ["nobody"])
     finally:
         store.close()
+
+
+def loaded(values: dict[str, float], task: str = "t") -> dict:
+    return {task: {"generate": {"capability": "knowledge", "language": "en", "values": values}}}
+
+
+def test_group_choice_sees_only_the_selection_half():
+    ids = [f"q{i}" for i in range(400)]
+    test = {i for i in ids if hashlib.sha256(f"t\0{i}".encode()).digest()[0] % 2}
+    # M1 is right on every selection item and wrong on every test item. M2 is right on every test item and on
+    # a fifth of the selection items: better overall (a choice on all items would take M2), worse on selection.
+    m1 = {i: float(i not in test) for i in ids}
+    m2 = {i: float(i in test or k % 5 == 0) for k, i in enumerate(ids)}
+    x = {i: float(k % 2) for k, i in enumerate(ids)}
+    assert np.mean(list(m2.values())) > np.mean(list(m1.values()))
+    r = group_comparison({"M1": loaded(m1), "M2": loaded(m2), "X": loaded(x)}, ["M1", "M2"], ["X"], ["t"],
+                         n_boot=200)
+    cell = r.cells[0]
+    assert (cell.best_a, cell.selection, cell.n_paired) == ("M1", "split", len(test))
+    assert cell.diff == pytest.approx(-np.mean([x[i] for i in test]))  # M1 scores 0 on every measured item
+    assert r.tasks[0].score_a == 0.0
+
+
+def test_one_model_a_side_is_the_plain_paired_comparison(db):
+    store = Store(db)
+    try:
+        groups = compare_groups(store, [A], [B], n_boot=N_BOOT)
+        pair = compare_models(store, A, B, n_boot=N_BOOT)
+    finally:
+        store.close()
+    assert all(c.selection == "none" and c.n_selection == 0 for c in groups.cells)
+    assert groups.selection.selection_items == 0
+    for g, c in zip(groups.cells, pair.cells):
+        assert (g.capability, g.language, g.n_paired) == (c.capability, c.language, c.n_paired)
+        assert (g.diff, g.ci_low, g.ci_high, g.p_holm, g.p_bh) == pytest.approx((c.diff, c.ci_low, c.ci_high,
+                                                                                 c.p_holm, c.p_bh))
 
 
 def test_group_spec_key_value_uses_the_catalog_or_says_it_is_missing(monkeypatch):
@@ -255,5 +332,8 @@ def test_cli_more_errors_and_group_table_in_process(db, capsys):
     proc = in_process(capsys, "--group-a", f"{A},{C}", "--group-b", f"{B},{D}", "--db", str(db), "--n-boot",
                       str(N_BOOT))
     assert proc.returncode == 0 and "model-d" in proc.stdout and "Not in any paired comparison: only_a" in proc.stdout
+    assert "selection items" in proc.stdout and "p (Holm)" in proc.stdout and "Power: gaps under" in proc.stdout
+    proc = in_process(capsys, "--a", A, "--b", B, "--db", str(db), "--n-boot", str(N_BOOT), "--fdr")
+    assert proc.returncode == 0 and proc.stdout.index("p (BH)") < proc.stdout.index("p (Holm)")
     proc = in_process(capsys, "--a", A, "--b", B, "--db", str(db), "--suite", "demo", "--json")
     assert proc.returncode == 2 and "no paired items" in proc.stderr  # the demo suite's tasks are not stored here

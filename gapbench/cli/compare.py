@@ -8,6 +8,7 @@ from rich.table import Table
 from gapbench.cli.common import console, db_option, json_option, print_json
 from gapbench.errors import GapbenchError
 from gapbench.gap.compare import compare_groups, compare_models, stored_models
+from gapbench.schema.comparison import Comparison, GroupComparison
 from gapbench.store.db import Store, resolve_db_path
 
 
@@ -55,16 +56,26 @@ def signed(x: float | None) -> str:
     return "—" if x is None else f"{x:+.3f}"
 
 
-def gap_text(row: dict) -> str:
-    if row["diff"] is None:
+def gap_text(row) -> str:
+    """'+0.120 [+0.050, +0.190]' for a row with diff, ci_low and ci_high (a model or a dict)."""
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    if get("diff") is None:
         return "no paired items"
-    return f"{signed(row['diff'])} [{signed(row['ci_low'])}, {signed(row['ci_high'])}]"
+    return f"{signed(get('diff'))} [{signed(get('ci_low'))}, {signed(get('ci_high'))}]"
 
 
 def p_text(p: float | None) -> str:
     if p is None:
         return "—"
     return "<0.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+def score_text(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def points(x: float | None) -> str:
+    return "—" if x is None else f"{100 * min(x, 1.0):.0f}"
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]], right: set[str]) -> Table:
@@ -76,46 +87,72 @@ def _table(title: str, columns: list[str], rows: list[list[str]], right: set[str
     return table
 
 
-def print_models(report: dict) -> None:
+def _p_columns(fdr: bool) -> tuple[list[str], str]:
+    """The two corrected p columns, headline first, and the title's words for them."""
+    if fdr:
+        return ["p (BH)", "p (Holm)"], "Benjamini–Hochberg (false discovery rate) across cells, Holm beside it"
+    return ["p (Holm)", "p (BH)"], "Holm across cells, Benjamini–Hochberg (false discovery rate) beside it"
+
+
+def _p_values(cell, fdr: bool) -> list[str]:
+    return [p_text(cell.p_bh), p_text(cell.p_holm)] if fdr else [p_text(cell.p_holm), p_text(cell.p_bh)]
+
+
+def _notes(out, summary: str | None) -> None:
+    """The comparison's power line (each cell's own is in --json; its MDE is in the table)."""
+    if summary:
+        out.print(summary)
+
+
+def print_models(report: Comparison, fdr: bool = False) -> None:
     out = console()
-    out.print(f"[bold]A[/bold] = {report['a']}   [bold]B[/bold] = {report['b']}   diff = A − B on the items both "
-              "answered, 95% bootstrap interval")
+    out.print(f"[bold]A[/bold] = {report.a}   [bold]B[/bold] = {report.b}   diff = A − B on the items both "
+              "answered, 95% interval")
     out.print(_table(
-        "Per task (p: exact McNemar for 0/1 scores, sign-flip permutation otherwise; uncorrected)",
+        "Per task (interval: paired 0/1 MOVER or bootstrap-t; p: exact McNemar for 0/1 scores, sign-flip "
+        "permutation otherwise; uncorrected)",
         ["task", "capability", "lang", "method", "n paired", "A", "B", "diff [95% CI]", "p"],
-        [[t["task"], t["capability"], t["language"], t["method"], str(t["n_paired"]), f"{t['score_a']:.3f}",
-          f"{t['score_b']:.3f}", gap_text(t), p_text(t["p_value"])] for t in report["tasks"]],
+        [[t.task, t.capability, t.language, t.method, str(t.n_paired), f"{t.score_a:.3f}", f"{t.score_b:.3f}",
+          gap_text(t), p_text(t.p_value)] for t in report.tasks],
         {"n paired", "A", "B", "diff [95% CI]", "p"}))
+    p_cols, p_words = _p_columns(fdr)
     out.print(_table(
-        "Per capability × language (tasks weighted equally; p: stratified sign-flip, Holm across cells)",
-        ["capability", "lang", "tasks", "diff [95% CI]", "p (Holm)"],
-        [[c["capability"], c["language"], str(c["n_tasks"]), gap_text(c), p_text(c["p_holm"])]
-         for c in report["cells"]],
-        {"tasks", "diff [95% CI]", "p (Holm)"}))
-    if report["unpaired"]:
-        out.print(f"No paired items (not compared): {', '.join(report['unpaired'])}")
+        f"Per capability × language (tasks weighted equally; p: stratified sign-flip, {p_words}; "
+        "MDE: smallest gap in points found with 80% power)",
+        ["capability", "lang", "tasks", "n paired", "diff [95% CI]", *p_cols, "MDE"],
+        [[c.capability, c.language, str(c.n_tasks), str(c.n_paired), gap_text(c), *_p_values(c, fdr),
+          points(c.mde_80)] for c in report.cells],
+        {"tasks", "n paired", "diff [95% CI]", *p_cols, "MDE"}))
+    _notes(out, report.power_note)
+    if report.unpaired:
+        out.print(f"No paired items (not compared): {', '.join(report.unpaired)}")
 
 
-def print_groups(report: dict) -> None:
+def print_groups(report: GroupComparison, fdr: bool = False) -> None:
     out = console()
-    out.print(f"[bold]Group A[/bold]: {', '.join(report['group_a'])}")
-    out.print(f"[bold]Group B[/bold]: {', '.join(report['group_b'])}")
+    out.print(f"[bold]Group A[/bold]: {', '.join(report.group_a)}")
+    out.print(f"[bold]Group B[/bold]: {', '.join(report.group_b)}")
+    sel = report.selection
+    out.print(f"Selection: where a group has several models, its best is chosen on one half of the items and the "
+              f"gap measured on the other ({sel.rule}): {sel.selection_items} selection items, "
+              f"{sel.test_items} test items.")
     out.print(_table(
-        "Best model of each group per task (mean score)",
-        ["task", "capability", "lang", "method", "best A", "score", "best B", "score"],
-        [[t["task"], t["capability"], t["language"], t["method"], t["best_a"] or "—",
-          "—" if t["score_a"] is None else f"{t['score_a']:.3f}", t["best_b"] or "—",
-          "—" if t["score_b"] is None else f"{t['score_b']:.3f}"] for t in report["tasks"]],
+        "Best model of each group per task (chosen on the selection half, mean score on the test half)",
+        ["task", "capability", "lang", "method", "split", "best A", "score", "best B", "score"],
+        [[t.task, t.capability, t.language, t.method, t.selection, t.best_a or "—", score_text(t.score_a),
+          t.best_b or "—", score_text(t.score_b)] for t in report.tasks],
         {"score"}))
+    p_cols, p_words = _p_columns(fdr)
     out.print(_table(
-        "Best A − best B per capability × language (paired items, tasks weighted equally; p: stratified "
-        "sign-flip, Holm across cells)",
-        ["capability", "lang", "best A", "best B", "tasks", "diff [95% CI]", "p (Holm)"],
-        [[c["capability"], c["language"], c["best_a"], c["best_b"], str(c["n_tasks"]), gap_text(c),
-          p_text(c["p_holm"])] for c in report["cells"]],
-        {"tasks", "diff [95% CI]", "p (Holm)"}))
-    if report["unpaired"]:
-        out.print(f"Not in any paired comparison: {', '.join(report['unpaired'])}")
+        f"Best A − best B per capability × language (test items, tasks weighted equally; p: stratified sign-flip, "
+        f"{p_words}; MDE: smallest gap in points found with 80% power)",
+        ["capability", "lang", "best A", "best B", "split", "tasks", "n test", "diff [95% CI]", *p_cols, "MDE"],
+        [[c.capability, c.language, c.best_a, c.best_b, c.selection, str(c.n_tasks), str(c.n_paired), gap_text(c),
+          *_p_values(c, fdr), points(c.mde_80)] for c in report.cells],
+        {"tasks", "n test", "diff [95% CI]", *p_cols, "MDE"}))
+    _notes(out, report.power_note)
+    if report.unpaired:
+        out.print(f"Not in any paired comparison: {', '.join(report.unpaired)}")
 
 
 @click.command("compare")
@@ -129,11 +166,20 @@ def print_groups(report: dict) -> None:
 @click.option("--n-boot", type=click.IntRange(min=100), default=10000, show_default=True,
               help="Bootstrap resamples and random sign flips.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap and permutation tests.")
+@click.option("--fdr", is_flag=True,
+              help="Headline the Benjamini–Hochberg (false discovery rate) p across cells instead of Holm's "
+                   "(both are always computed and in --json).")
 @db_option
 @json_option
-def compare_cmd(model_a, model_b, group_a, group_b, tasks, suite, n_boot, seed, db, as_json):
-    """Paired gap A − B on the items both models answered: per task and per capability × language cell,
-    with 95% bootstrap intervals and p-values (McNemar / permutation; Holm across cells)."""
+def compare_cmd(model_a, model_b, group_a, group_b, tasks, suite, n_boot, seed, fdr, db, as_json):
+    """Paired gap A − B on the items both models answered: per task and per capability × language cell, with
+    95% intervals (0/1 scores: MOVER on the discordant pairs; continuous: bootstrap-t), p-values (McNemar /
+    sign-flip; Holm and Benjamini–Hochberg across cells) and the smallest gap each cell could find (MDE).
+
+    Groups (--group-a/--group-b): best model of A against best of B per cell. Where a group has more than one
+    model in a cell, each group's best is chosen on a fixed half of the items (by a hash of task and sample id)
+    and the gap is measured on the other half, so picking the winner does not bias the gap or its p-value;
+    --json says so under "selection" and per cell."""
     pair, groups = (model_a, model_b), (group_a, group_b)
     if any(pair) and any(groups):
         raise GapbenchError("give --a and --b, or --group-a and --group-b, not both")
@@ -159,8 +205,8 @@ def compare_cmd(model_a, model_b, group_a, group_b, tasks, suite, n_boot, seed, 
     finally:
         store.close()
     if as_json:
-        print_json(report)
+        print_json(report.to_json())
     elif all(pair):
-        print_models(report)
+        print_models(report, fdr)
     else:
-        print_groups(report)
+        print_groups(report, fdr)
