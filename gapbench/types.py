@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 RequestKind = Literal["generate", "loglikelihood"]
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # choice labels, shared by prompts, loaders and scorers
+GREEDY_SEED = 1234  # the sampling seed of greedy requests (temperature 0), whatever --seed says
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class Request:
     max_tokens: int = 256
     temperature: float = 0.0
     top_p: float = 1.0
-    seed: int = 1234
+    seed: int = GREEDY_SEED
     stop: tuple[str, ...] = ()
 
     def params(self) -> dict[str, Any]:
@@ -74,40 +77,9 @@ class Response:
 
 @dataclass
 class Score:
-    """A scorer's verdict on one sample."""
+    """A scorer's verdict on one sample: a value per metric the scorer declares, the headline among them."""
 
-    value: float  # in [0, 1]
+    value: float = math.nan  # the headline metric's value (set by Scorer.score from `values`)
     extracted: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Result:
-    """Accuracy of one model on one task, with a 95% interval."""
-
-    model: str
-    task: str
-    language: str
-    capability: str
-    n: int
-    score: float
-    ci_low: float
-    ci_high: float
-    method: str = "generate"
-    errors: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)  # e.g. corpus BLEU, refusal rate per subset
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "task": self.task,
-            "language": self.language,
-            "capability": self.capability,
-            "n": self.n,
-            "score": self.score,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "method": self.method,
-            "errors": self.errors,
-            **({"extra": self.extra} if self.extra else {}),
-        }
+    values: dict[str, float] = field(default_factory=dict)  # every item metric the scorer declares

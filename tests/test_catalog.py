@@ -98,7 +98,7 @@ def test_local_models_match_the_bundled_assets(catalog):
 
 
 def test_providers_name_real_presets(catalog):
-    from gapbench.models.openai_compat import load_presets
+    from gapbench.models.presets import load_presets
 
     presets = {p["name"] for p in load_presets()} | {"local"}
     for m in catalog:

@@ -9,8 +9,8 @@ from gapbench.scoring.extract import (
     extract_number,
     normalize_fullwidth,
     numbers_equal,
-    split_reasoning,
 )
+from gapbench.models.reasoning import split_reasoning
 
 # --------------------------------------------------------------------------
 # split_reasoning

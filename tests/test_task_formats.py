@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from gapbench.errors import GapbenchError
-from gapbench.tasks.loader import LETTERS, load_samples
+from gapbench.tasks.loader import load_samples
+from gapbench.types import LETTERS
 from gapbench.tasks.registry import builtin_tasks, get_suite, get_task, load_task_file, suites
 from gapbench.tasks.spec import TaskSpec
 

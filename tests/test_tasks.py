@@ -9,7 +9,8 @@ import pytest
 
 from gapbench.errors import GapbenchError
 from gapbench.runner.select import select_samples
-from gapbench.tasks.loader import LETTERS, load_samples
+from gapbench.tasks.loader import load_samples
+from gapbench.types import LETTERS
 from gapbench.tasks.prompts import fewshot_for, generate_request, loglikelihood_requests
 from gapbench.tasks.registry import builtin_tasks, get_task, load_task_file
 

@@ -10,8 +10,8 @@ import os
 from typing import Any
 
 from gapbench.errors import GapbenchError, ModelCallError
-from gapbench.models.base import ModelInfo
-from gapbench.models.openai_compat import HTTPModelBase, get_preset, is_loopback
+from gapbench.models.http import HTTPModelBase, is_loopback
+from gapbench.models.presets import get_preset
 from gapbench.models.registry import ModelOptions, register_provider
 from gapbench.types import Request, Response
 
@@ -44,15 +44,6 @@ def split_system(messages: tuple[tuple[str, str], ...], prompt: str) -> tuple[st
 
 class AnthropicModel(HTTPModelBase):
     """A Claude model behind the Anthropic Messages API."""
-
-    def __init__(self, model: str, base_url: str, api_key: str | None,
-                 options: ModelOptions | None = None, *, base_delay: float | None = None,
-                 max_delay: float | None = None):
-        options = options or ModelOptions()
-        base_url = base_url.rstrip("/")
-        info = ModelInfo(name=f"{PROVIDER}/{model}", provider=PROVIDER, model=model, base_url=base_url,
-                         chat=True, supports_loglikelihood=False)
-        super().__init__(info, api_key, options, base_delay, max_delay)
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "anthropic-version": ANTHROPIC_VERSION}
@@ -109,7 +100,7 @@ def _factory(model: str, options: ModelOptions) -> AnthropicModel:
     api_key = options.api_key or os.environ.get(key_env) or None
     if api_key is None and not is_loopback(base_url):
         raise GapbenchError(f"--model {PROVIDER}/{model}: set {key_env} to call {PROVIDER}")
-    return AnthropicModel(model, base_url, api_key, options)
+    return AnthropicModel(PROVIDER, model, base_url, api_key, options)
 
 
 register_provider(PROVIDER, _factory, "Anthropic Claude, native Messages API [US; key ANTHROPIC_API_KEY]")

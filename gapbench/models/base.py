@@ -19,15 +19,20 @@ class ModelInfo:
     file_sha256: str = ""  # GGUF models: hash of the weights file
     chat: bool = True  # False for base models: generate uses plain completion
     supports_loglikelihood: bool = False
-    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # settings that change a response besides the request (a local model's context size decides truncation)
+    settings: dict[str, Any] = field(default_factory=dict, hash=False)
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)  # manifest only
 
     def identity(self) -> dict[str, Any]:
-        return {
+        out = {
             "provider": self.provider,
             "model": self.model if not self.file_sha256 else "",
             "base_url": self.base_url,
             "file_sha256": self.file_sha256,
         }
+        if self.settings:
+            out["settings"] = dict(sorted(self.settings.items()))
+        return out
 
 
 @runtime_checkable

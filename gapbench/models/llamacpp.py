@@ -9,7 +9,6 @@ prompt logprobs, which are shifted by one token on models that add no BOS token
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from gapbench import settings
 from gapbench.errors import GapbenchError, ModelCallError
 from gapbench.models.base import ModelInfo
 from gapbench.models.local_assets import LOCAL_MODELS, file_sha256, locate
 from gapbench.models.registry import ModelOptions, register_provider
-from gapbench.scoring.extract import split_reasoning
+from gapbench.models.reasoning import split_reasoning
 from gapbench.types import Request, Response
 
 
@@ -50,11 +50,11 @@ class LlamaCppModel:
             raise GapbenchError(f"--model {name}: GGUF file not found: {path}")
         self.path = path
         self.options = options
-        self.n_threads = options.n_threads or int(os.environ.get("GAPBENCH_THREADS", 0)) or os.cpu_count() or 1
+        self.n_threads = settings.threads(options.n_threads)
         self.info = ModelInfo(
             name=name, provider="llamacpp", model=str(path), file_sha256=file_sha256(path),
-            chat=chat, supports_loglikelihood=True,
-            extra={"file": path.name, "n_ctx": options.n_ctx},
+            chat=chat, supports_loglikelihood=True, settings={"n_ctx": options.n_ctx},
+            extra={"file": path.name},
         )
         self._llm = None  # one llama.cpp context, created on first use
         self._last_prefix = 0

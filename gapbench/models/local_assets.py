@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from gapbench.errors import GapbenchError
+from gapbench.settings import models_dir
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,6 @@ class LocalModel:
     packages: tuple[str, ...]  # pip distributions that carry the weights
     file_name: str
     locate: Callable[[Path], Path]  # returns the path of the ready GGUF file
-
-
-def models_dir() -> Path:
-    path = Path(os.environ.get("GAPBENCH_MODELS") or Path.home() / ".cache" / "gapbench" / "models")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _missing(alias: str, packages: tuple[str, ...]) -> GapbenchError:

@@ -2,13 +2,12 @@
 
 Public functions:
 
-* :func:`split_reasoning` - separate ``<think>`` reasoning from the answer.
 * :func:`normalize_fullwidth` - NFKC-normalise full-width ASCII forms.
 * :func:`extract_choice` - the letter of a multiple-choice answer.
 * :func:`extract_number` - the final numeric answer, canonicalised.
 * :func:`numbers_equal` - numeric comparison of two answers.
 
-Only the standard library is used.
+Reasoning traces are split off by `gapbench.models.reasoning.split_reasoning` first.
 """
 
 from __future__ import annotations
@@ -17,55 +16,13 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["split_reasoning", "normalize_fullwidth", "extract_choice",
+from gapbench.models.reasoning import split_reasoning
+
+__all__ = ["normalize_fullwidth", "extract_choice",
            "extract_number", "numbers_equal"]
-
-# --------------------------------------------------------------------------
-# Reasoning blocks
-# --------------------------------------------------------------------------
-
-_OPEN_RE = re.compile(r"<think(?:ing)?\s*>", re.I)
-_CLOSE_RE = re.compile(r"</think(?:ing)?\s*>", re.I)
 
 # How much of the reasoning's end is searched when the answer part is empty.
 _REASONING_TAIL = 600
-
-
-def split_reasoning(text: str) -> tuple[str, str]:
-    """Split ``text`` into ``(answer, reasoning)``, both stripped.
-
-    * every ``<think>...</think>`` / ``<thinking>...</thinking>`` block is
-      reasoning (case-insensitive, any number of blocks);
-    * a ``</think>`` before any opening tag means the opening tag was in the
-      prompt (DeepSeek-R1 distills): everything before it is reasoning;
-    * an unterminated ``<think>`` means everything after it is reasoning
-      (the model ran out of tokens), so the answer is what precedes it.
-    """
-    if not text:
-        return "", ""
-    parts: list[str] = []
-    close, opening = _CLOSE_RE.search(text), _OPEN_RE.search(text)
-    if close and (opening is None or close.start() < opening.start()):
-        parts.append(text[: close.start()])
-        text = text[close.end():]
-
-    kept: list[str] = []
-    pos = 0
-    while True:  # linear scan: a regex with (.*?) is quadratic on many tags
-        opening = _OPEN_RE.search(text, pos)
-        if opening is None:
-            kept.append(text[pos:])
-            break
-        kept.append(text[pos: opening.start()])
-        close = _CLOSE_RE.search(text, opening.end())
-        if close is None:  # unterminated: the rest is reasoning
-            parts.append(text[opening.end():])
-            break
-        parts.append(text[opening.end(): close.start()])
-        pos = close.end()
-    text = _CLOSE_RE.sub("\n", "\n".join(kept))  # stray closing tags
-    reasoning = "\n".join(p.strip() for p in parts if p.strip())
-    return text.strip(), reasoning
 
 
 def normalize_fullwidth(text: str) -> str:

@@ -58,7 +58,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from gapbench.scoring.extract import split_reasoning
+from gapbench.models.reasoning import split_reasoning
 from gapbench.scoring.refusal_rules import _ATTRIBUTION, RULE_GROUPS
 
 __all__ = ["RULES_VERSION", "RefusalVerdict", "detect_refusal", "RULE_GROUPS"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import glob
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -13,14 +12,8 @@ from typing import Any, Iterator
 from gapbench.errors import GapbenchError
 from gapbench.tasks.spec import DatasetSpec, TaskSpec
 from gapbench.tasks.template import render
-from gapbench.types import Sample
+from gapbench.types import LETTERS, Sample
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
-    """--data-dir, else $GAPBENCH_DATA, else ./data."""
-    return Path(data_dir or os.environ.get("GAPBENCH_DATA") or "data")
 
 
 PACKAGE_PREFIX = "@gapbench/"  # paths inside the installed package (the shipped demo set)

@@ -28,7 +28,3 @@ def render(template: str, values: dict[str, Any]) -> str:
         return "" if value is None else str(value)
 
     return _FIELD.sub(sub, template)
-
-
-def fields_in(template: str) -> list[str]:
-    return _FIELD.findall(template)

@@ -1,0 +1,95 @@
+"""HTTP plumbing shared by the providers that speak to a server (OpenAI-compatible, Anthropic):
+one httpx client per event loop, retries with backoff, timing, redacted error messages."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+
+from gapbench.errors import ModelCallError
+from gapbench.models.base import ModelInfo
+from gapbench.models.registry import ModelOptions
+from gapbench.models.retry import call_with_retries, one_line, redact
+from gapbench.types import Request, Response
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlparse(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def retry_settings(options: ModelOptions) -> tuple[float, float]:
+    """(base_delay, max_delay) for retries; tests shrink them through ModelOptions.extra."""
+    extra = options.extra or {}
+    return float(extra.get("retry_base_delay", 0.5)), float(extra.get("retry_max_delay", 30.0))
+
+
+class HTTPModelBase:
+    """Shared plumbing: a lazily created httpx client per event loop, retries, timing."""
+
+    def __init__(self, provider: str, model: str, base_url: str, api_key: str | None,
+                 options: ModelOptions | None = None):
+        options = options or ModelOptions()
+        self.info = ModelInfo(name=f"{provider}/{model}", provider=provider, model=model,
+                              base_url=base_url.rstrip("/"), chat=True, supports_loglikelihood=False)
+        self.max_concurrency = max(1, int(options.concurrency))
+        self._api_key = api_key or None
+        self._timeout_s = float(options.timeout_s)
+        self._max_retries = int(options.max_retries)
+        self._base_delay, self._max_delay = retry_settings(options)
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"{type(self).__name__}({self.info.name!r}, base_url={self.info.base_url!r})"
+
+    def _headers(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _get_client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop or self._client.is_closed:
+            limits = httpx.Limits(max_connections=max(10, self.max_concurrency * 2))
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout_s), limits=limits)
+            self._loop = loop
+        return self._client
+
+    async def _post_json(self, url: str, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        """POST with retries; returns (parsed JSON body, latency in seconds)."""
+        client = self._get_client()
+        headers = self._headers()
+
+        async def send() -> httpx.Response:
+            # wait_for bounds the whole request, even a server that trickles bytes forever
+            return await asyncio.wait_for(client.post(url, json=body, headers=headers),
+                                          self._timeout_s + 1.0)
+
+        t0 = time.perf_counter()
+        resp = await call_with_retries(send, max_retries=self._max_retries, base_delay=self._base_delay,
+                                       max_delay=self._max_delay, secrets=(self._api_key,))
+        latency = time.perf_counter() - t0
+        try:
+            data = resp.json()
+        except ValueError as exc:
+            raise ModelCallError(f"{self.info.name}: response is not JSON: {self._clean(resp.text)}",
+                                 retryable=True) from exc
+        if not isinstance(data, dict):
+            raise ModelCallError(f"{self.info.name}: response is not a JSON object: {self._clean(resp.text)}",
+                                 retryable=False)
+        return data, latency
+
+    def _clean(self, text: Any) -> str:
+        return one_line(redact(str(text), (self._api_key,)))
+
+    async def loglikelihood(self, request: Request) -> Response:
+        raise ModelCallError(f"provider {self.info.provider} does not give prompt log-probabilities; "
+                             "use a generative method", retryable=False)
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and not client.is_closed:
+            await client.aclose()
