@@ -8,12 +8,11 @@ scores: the summed latency of the stored responses they were computed from.
 
 from __future__ import annotations
 
-import json
 import sys
 
 from gapbench.store.db import Store
 from gapbench.store.results import results_from_store
-from gapbench.cli.common import describe_extra
+from gapbench.cli.common import describe
 
 
 def main(paths: list[str]) -> None:
@@ -21,14 +20,11 @@ def main(paths: list[str]) -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for path in paths:
         store = Store(path)
-        latency = {k: v for k, v in store.conn.execute("SELECT cache_key, latency_s FROM responses")}
         for r in results_from_store(store):
-            keys = [k for (ks,) in store.conn.execute(
-                "SELECT cache_keys FROM scores WHERE model=? AND task=? AND method=?", (r.model, r.task, r.method))
-                for k in json.loads(ks)]
-            seconds = sum(latency.get(k) or 0 for k in set(keys))
+            keys = {k for row in store.scores(model=r.model, task=r.task, method=r.method) for k in row.cache_keys}
+            seconds = sum(resp.latency_s for resp in store.responses(keys).values())
             print(f"| {r.model.removeprefix('local/')} | {r.task} | {r.language} | {r.capability} | {r.method} | {r.n} "
-                  f"| {r.score:.3f} | [{r.ci_low:.3f}, {r.ci_high:.3f}] | {seconds:.0f} s | {describe_extra(r.extra)} |")
+                  f"| {r.score:.3f} | [{r.ci_low:.3f}, {r.ci_high:.3f}] | {seconds:.0f} s | {describe(r)} |")
         store.close()
 
 

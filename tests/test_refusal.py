@@ -235,11 +235,18 @@ def test_matched_names_group_and_text():
     assert verdict.matched is not None and verdict.matched.startswith("zh_deflection:")
 
 
-def test_verdict_is_frozen_and_version_exported():
+def test_verdict_is_frozen_and_the_rules_version_is_stored_with_each_score():
     verdict = detect_refusal("Paris is the capital of France.")
     with pytest.raises(dataclasses.FrozenInstanceError):
         verdict.kind = "refusal"  # type: ignore[misc]
-    assert RULES_VERSION == "1"
+    from gapbench.scoring.registry import ScorerConfig, get_scorer
+    from gapbench.tasks.registry import get_task
+    from gapbench.types import Response, Sample
+
+    task = get_task("xstest")
+    score = get_scorer("refusal").score(task, "generate", Sample(id="1", input="q", target="safe"),
+                                        [Response(text="I'm sorry, but I can't help with that.")], ScorerConfig())
+    assert score.value == 1.0 and score.details["rules"] == RULES_VERSION and score.details["subset"] == "safe"
 
 
 def test_curly_apostrophes_and_fullwidth_are_normalised():

@@ -92,28 +92,28 @@ def store_path(tmp_path_factory) -> Path:
 
 
 def _extra() -> dict:
-    """Sections other modules compute, in their documented shapes, so every chart is drawn."""
-    return {
-        "gap_matrix": {"a": US.name, "b": CN.name, "cells": [
-            {"capability": "knowledge", "language": "zh", "diff": 0.33, "ci_low": 0.05, "ci_high": 0.6, "p_holm": 0.02, "n_tasks": 1},
-            {"capability": "knowledge", "language": "en", "diff": 0.5, "ci_low": 0.2, "ci_high": 0.8, "p_holm": 0.004, "n_tasks": 1},
-            {"capability": "maths", "language": "zh", "diff": 0.12, "ci_low": -0.1, "ci_high": 0.34, "p_holm": 0.4, "n_tasks": 1},
-            {"capability": "maths", "language": "en", "diff": -0.05, "ci_low": -0.3, "ci_high": 0.2, "p_holm": 0.7, "n_tasks": 1}],
-            "tasks": [{"task": "cmmlu", "capability": "knowledge", "language": "zh", "n_paired": 12, "score_a": 0.83,
-                       "score_b": 0.5, "diff": 0.33, "ci_low": 0.05, "ci_high": 0.6, "p_value": 0.02}]},
-        "lag": {"metric": "MMLU", "leader": "US", "follower": "CN", "mean_months": 9.5, "min_months": 6.0, "max_months": 14.0,
-                "series": [{"date": "2024-01-01", "lag_months": 14.0, "ci_low": 10.0, "ci_high": 18.0},
-                           {"date": "2024-07-01", "lag_months": 9.0, "ci_low": 6.0, "ci_high": 12.0},
-                           {"date": "2025-01-01", "lag_months": 6.0, "ci_low": 3.0, "ci_high": 9.0}],
-                "frontiers": {"US": [{"date": "2023-03-14", "value": 0.864, "model": "gpt-4"},
-                                     {"date": "2024-05-13", "value": 0.887, "model": "gpt-4o"}],
-                              "CN": [{"date": "2023-11-01", "value": 0.79, "model": "qwen-72b"},
-                                     {"date": "2024-12-26", "value": 0.885, "model": "deepseek-v3"}]}},
-        "generations": [{"model": CN.name, "generation": "V3", "generations_behind": 1, "newest": "gpt-4o"}],
-        "claims": [{"claim": "matches GPT-4o on CMMLU", "model": CN.name, "source": "vendor blog", "date": "2024-12-26",
-                    "claimed": 0.9, "verdict": v, "evidence": {"task": "cmmlu", "diff": 0.33}}
-                   for v in ("supported", "contradicted", "inconclusive", "untested")],
-    }
+    """Sections computed from published data (lag, generations, claims), made by the real functions on small
+    hand-made points, so every chart is drawn and the report's schema is checked against real shapes."""
+    import datetime as dt
+
+    from gapbench.gap.generations import Rung, generation_of
+    from gapbench.gap.lag import lag_series
+
+    points = [{"model": m, "country": c, "release_date": d, "value": v, "metric": "MMLU"} for m, c, d, v in (
+        ("gpt-4", "US", "2023-03-14", 86.4), ("gpt-4o", "US", "2024-05-13", 88.7),
+        ("qwen-72b", "CN", "2023-11-01", 79.0), ("qwen2-72b", "CN", "2024-06-07", 86.0),
+        ("deepseek-v3", "CN", "2024-12-26", 88.5))]
+    lag = lag_series(points, leader="US", follower="CN", threshold=0.0)
+    lag["frontiers"] = {g: [{"date": p["release_date"], "value": p["value"], "model": p["model"]} for p in points
+                            if p["country"] == g] for g in ("US", "CN")}
+    ladder = [Rung("GPT-4", "gpt-4", dt.date(2023, 3, 14), 86.4), Rung("GPT-4o", "gpt-4o", dt.date(2024, 5, 13), 88.7)]
+    claims = [{"id": f"c-{v}", "claim": "matches GPT-4o on CMMLU", "model": CN.name, "versus": "openai/gpt-4o",
+               "kind": "not_inferior", "benchmark": "cmmlu", "claimed": 90.0, "source": "vendor blog",
+               "date": "2024-12-26", "verdict": v, "evidence": "own paired runs: +33.0 points [+5.0, +60.0] (n=12)",
+               "details": [] if v == "untested" else [{"source": "own", "verdict": v, "text": "own paired runs",
+                                                       "diff": 0.33, "ci_low": 0.05, "ci_high": 0.6, "n_paired": 12}]}
+              for v in ("supported", "contradicted", "inconclusive", "untested")]
+    return {"lag": lag, "generations": [{"model": CN.name, **generation_of(86.0, ladder)}], "claims": claims}
 
 
 @pytest.fixture(scope="module")
@@ -176,27 +176,19 @@ def test_build_traces_to_stored_rows(plain_report):
     # sections computed elsewhere and not supplied say why they are missing
     for s in ("lag", "generations", "claims"):
         assert s not in r and meta["unavailable"][s]
-    try:
-        import gapbench.gap.compare  # noqa: F401  (written beside the report; the report works without it)
-    except ImportError:
-        assert "gap_matrix" not in r and "not available" in meta["unavailable"]["gap_matrix"]
-    else:  # the paired comparison of a and b, in the shape the heatmap reads
-        gap = r["gap_matrix"]
-        assert (gap["a"], gap["b"]) == (US.name, CN.name)
-        cells = {(c["capability"], c["language"]): c for c in gap["cells"]}
-        assert set(cells) == {("knowledge", "zh"), ("knowledge", "en"), ("maths", "zh"), ("maths", "en")}
-        assert cells[("maths", "en")]["diff"] == pytest.approx(0.5) and cells[("maths", "en")]["n_tasks"] == 1
-        assert {t["task"] for t in gap["tasks"]} == {"mmlu", "cmmlu", "gsm8k", "cmath", "demo_knowledge_zh"}
+    gap = r["gap_matrix"]  # the paired comparison of a and b, in the shape the heatmap reads
+    assert (gap["a"], gap["b"]) == (US.name, CN.name)
+    cells = {(c["capability"], c["language"]): c for c in gap["cells"]}
+    assert set(cells) == {("knowledge", "zh"), ("knowledge", "en"), ("maths", "zh"), ("maths", "en")}
+    assert cells[("maths", "en")]["diff"] == pytest.approx(0.5) and cells[("maths", "en")]["n_tasks"] == 1
+    assert {t["task"] for t in gap["tasks"]} == {"mmlu", "cmmlu", "gsm8k", "cmath", "demo_knowledge_zh"}
 
 
 def test_cost_uses_catalog_prices(plain_report):
-    try:
-        from gapbench.catalog import find
-    except ImportError:
-        pytest.skip("gapbench.catalog not installed: every API model is 'unknown price'")
+    from gapbench.catalog import find
+
     entry = find(US.name)
-    if entry is None or entry.price_in_per_mtok is None:
-        pytest.skip(f"the catalog has no price for {US.name}")
+    assert entry is not None and entry.price_in_per_mtok is not None and entry.price_out_per_mtok is not None
     c = next(c for c in plain_report["cost"] if (c["model"], c["task"]) == (US.name, "mmlu"))
     want = N_ITEMS * TOKENS_IN / 1e6 * entry.price_in_per_mtok + N_ITEMS * TOKENS_OUT / 1e6 * entry.price_out_per_mtok
     assert c["cost_usd"] == pytest.approx(want) and c["pricing"].startswith("catalog")
@@ -251,11 +243,14 @@ def test_html_self_contained_and_escaped(report):
         assert not re.search(pattern, page, re.I), pattern
     # charts: inline SVG, heatmap labels and n.s. marking, verdict badges, Chinese text kept
     assert page.count("<svg") == 4
-    assert "+0.33 [+0.05, +0.60]" in page and "n.s." in page and 'class="cell ns"' in page
+    cell = report["gap_matrix"]["cells"][0]
+    assert f"{cell['diff']:+.2f} [{cell['ci_low']:+.2f}, {cell['ci_high']:+.2f}]" in page
+    crossing = [c for c in report["gap_matrix"]["cells"] if c["ci_low"] <= 0 <= c["ci_high"]]
+    assert ('class="cell ns"' in page) == bool(crossing)
     for v in ("supported", "contradicted", "inconclusive", "untested"):
         assert f'class="badge {v}"' in page
     assert "中国的首都是哪里" in page and "CMMLU 测试集" in page
-    assert "mean 9.5 months" in page
+    assert f"mean {report['lag']['mean_months']:.1f} months" in page
     assert "$0 (local)" in page
 
 
@@ -421,13 +416,29 @@ def test_empty_and_single_model_stores(tmp_path):
         run_id = store.start_run(US.name, "mmlu", "generate", {"seed": 1})
         _put(store, run_id, US, mmlu, "mmlu-0", 1.0, "B", "Q0")
         store.finish_run(run_id, 1, 0, 0)
-        single = build_report(store, extra={"lag": {"metric": "MMLU", "leader": "US", "follower": "CN",
-                                                    "mean_months": None, "series": [],
-                                                    "frontiers": {"US": [{"date": "2024-05", "value": 0.88,
-                                                                          "model": "gpt-4o"}]}}})
+        from gapbench.gap.lag import lag_series
+
+        # the follower's only score is above every leader score: no lag can be estimated
+        lag = lag_series([{"model": "gpt-4o", "country": "US", "release_date": "2024-05-13", "value": 88.0},
+                          {"model": "x", "country": "CN", "release_date": "2024-06-01", "value": 95.0}],
+                         leader="US", follower="CN")
+        assert lag["mean_months"] is None
+        lag["frontiers"] = {"US": [{"date": "2024-05-13", "value": 88.0, "model": "gpt-4o"}]}
+        single = build_report(store, extra={"lag": lag})
     finally:
         store.close()
     assert single["leaderboard"][0]["n"] == 1 and "needs scores of two models" in single["meta"]["unavailable"]["gap_matrix"]
     page = render(single, "html")
     assert "lag not estimable" in page and page.count("<svg") == 3  # leaderboard, one-point frontier, cost
     json.loads(render(single, "json"))
+
+
+def test_heatmap_hatches_cells_whose_interval_crosses_zero():
+    from gapbench.report.charts import heatmap_svg
+
+    cells = [{"capability": "maths", "language": "en", "diff": 0.3, "ci_low": 0.1, "ci_high": 0.5, "p_holm": 0.01,
+              "n_tasks": 1},
+             {"capability": "maths", "language": "zh", "diff": 0.05, "ci_low": -0.1, "ci_high": 0.2, "p_holm": 0.6,
+              "n_tasks": 1}]
+    svg = str(heatmap_svg({"a": "x", "b": "y", "cells": cells}))
+    assert svg.count('class="cell ns"') == 1 and "n.s." in svg and "+0.30 [+0.10, +0.50]" in svg

@@ -30,7 +30,11 @@ def test_report_json_has_lag_generations_and_claims(tmp_path, data_dir):
     us = lag["frontiers"]["United States of America"]
     assert all(a["value"] < b["value"] for a, b in zip(us, us[1:]))  # record-setting releases only
     gens = report["generations"]
-    assert gens and all(g["generations_behind"] >= 0 and g["newest"] == "GPT-5" for g in gens)
+    assert gens and all(g["newest"] == "GPT-5" == g["ladder"][-1] for g in gens)
+    for g in gens:  # the generation is a rung of the ladder, and "behind" counts the rungs after it
+        behind = len(g["ladder"]) if g["generation"] is None else len(g["ladder"]) - 1 - g["ladder"].index(g["generation"])
+        assert g["generations_behind"] == behind
+    assert any(g["generation"] is not None and g["generations_behind"] < len(g["ladder"]) - 1 for g in gens)
     assert len({g["model"] for g in gens}) == len(gens)
     claims = {c["id"]: c for c in report["claims"]}
     assert claims["qwen2.5-coder-0.5b-humaneval"]["verdict"] == "contradicted"  # 30% [15, 52] vs claimed 61.6

@@ -6,7 +6,7 @@ import pytest
 
 from gapbench.sandbox import available_languages
 from gapbench.scoring.code import build_program, extract_code
-from gapbench.scoring.scorers import get_scorer
+from gapbench.scoring.registry import ScorerConfig, get_scorer
 from gapbench.tasks.loader import load_samples
 from gapbench.tasks.registry import get_task
 from gapbench.types import Response
@@ -14,7 +14,7 @@ from gapbench.types import Response
 
 def _score(task_name, sample, text):
     task = get_task(task_name)
-    return get_scorer(task.scorer, "generate")(task, sample, [Response(text=text)])
+    return get_scorer(task.scorer).score(task, "generate", sample, [Response(text=text)], ScorerConfig())
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_wrong_or_hostile_code_fails(humaneval):
     looping = f"```python\ndef {s.metadata['entry_point']}(numbers, threshold):\n    while True: pass\n```"
     task = get_task("humaneval").model_copy()
     task = task.model_copy(update={"code": task.code.model_copy(update={"timeout_s": 1.0})})
-    result = get_scorer("code", "generate")(task, s, [Response(text=looping)])
+    result = get_scorer("code").score(task, "generate", s, [Response(text=looping)], ScorerConfig())
     assert result.value == 0.0 and result.extracted == "timeout"
 
 
@@ -73,7 +73,7 @@ def test_extract_code_prefers_the_block_defining_the_entry_point():
 def test_chrf_and_bleu_on_the_references(data_dir):
     zh_en = load_samples(get_task("wmt22_zh_en"), data_dir)[0]
     perfect = _score("wmt22_zh_en", zh_en, zh_en.target)
-    assert perfect.value == pytest.approx(1.0) and perfect.details["bleu"] == pytest.approx(100.0)
+    assert perfect.value == pytest.approx(1.0) and perfect.values["bleu"] == pytest.approx(100.0)
     assert len(perfect.details["refs"]) == 2
     chatty = _score("wmt22_zh_en", zh_en, f"Translation: {zh_en.target}\n\nNote: the source is informal.")
     assert chatty.value == pytest.approx(1.0)  # the label and the note after the first line are dropped
@@ -81,7 +81,7 @@ def test_chrf_and_bleu_on_the_references(data_dir):
     en_zh = load_samples(get_task("wmt22_en_zh"), data_dir)[0]
     half = en_zh.target[: len(en_zh.target) // 2]
     partial = _score("wmt22_en_zh", en_zh, half)
-    assert 0.1 < partial.value < 0.9 and 0 < partial.details["bleu"] < 100  # Chinese tokenisation gives BLEU > 0
+    assert 0.1 < partial.value < 0.9 and 0 < partial.values["bleu"] < 100  # Chinese tokenisation gives BLEU > 0
 
 
 def test_refusal_and_needle_scorers(data_dir):

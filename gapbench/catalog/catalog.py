@@ -209,26 +209,31 @@ def find(name: str, catalog: list[CatalogModel] | None = None) -> CatalogModel |
 
 def _fallback_facts(stored: str) -> dict[str, Any]:
     """Country/developer for a stored model the catalog lacks: a bundled local model or a preset's country."""
+    from gapbench.models.local_assets import LOCAL_MODELS
+    from gapbench.models.presets import load_presets
+
     prefix, _, rest = stored.partition("/")
     if prefix == "local":
-        try:
-            from gapbench.models.local_assets import LOCAL_MODELS
-
-            m = LOCAL_MODELS.get(rest)
-            if m is not None:
-                return {"country": normalize_country(m.country), "developer": m.developer}
-        except ImportError:  # pragma: no cover
-            pass
-        return {}
-    try:
-        from gapbench.models.openai_compat import load_presets
-
-        for p in load_presets():
-            if p.get("name") == prefix and p.get("country"):
-                return {"country": normalize_country(p["country"])}
-    except (ImportError, GapbenchError):  # pragma: no cover
-        pass
+        m = LOCAL_MODELS.get(rest)
+        return {"country": normalize_country(m.country), "developer": m.developer} if m is not None else {}
+    if prefix == "anthropic":
+        return {"country": normalize_country("US")}
+    for p in load_presets():
+        if p.get("name") == prefix and p.get("country"):
+            return {"country": normalize_country(p["country"])}
     return {}
+
+
+def stored_model_facts(stored: str) -> dict[str, Any]:
+    """Country and list prices of a stored model (`provider/model`): the catalog entry when it knows the
+    model, else the bundled model's or the preset's country; local models cost nothing."""
+    entry = find(stored)
+    facts: dict[str, Any] = {"country": entry.country if entry else None,
+                             "price_in_per_mtok": entry.price_in_per_mtok if entry else None,
+                             "price_out_per_mtok": entry.price_out_per_mtok if entry else None,
+                             "local": stored.split("/", 1)[0] in ("local", "llamacpp")}
+    facts["country"] = normalize_country(facts["country"]) or _fallback_facts(stored).get("country")
+    return facts
 
 
 _BOOL = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
+from gapbench import settings
 from gapbench.cli.common import console, data_dir_option, json_option, print_json
 from gapbench.gap.claims import ECI_FILE, LMARENA_FILE, check_claims, load_claims, published_rows
-from gapbench.store.db import Store, resolve_db_path
-from gapbench.tasks.loader import resolve_data_dir
+from gapbench.schema.gap import ClaimsReport
+from gapbench.store.db import Store
 
 COLOURS = {"supported": "green", "contradicted": "red", "inconclusive": "yellow", "untested": "dim"}
 
@@ -28,8 +29,8 @@ def claims_cmd(claims_file, db, eci, lmarena, data_dir, as_json):
     (Epoch Capabilities Index, LMArena); never the vendor's own numbers.
     """
     claims = load_claims(claims_file)
-    eci_data, arena_data = published_rows(resolve_data_dir(data_dir), eci, lmarena)
-    path = resolve_db_path(db)
+    eci_data, arena_data = published_rows(settings.data_dir(data_dir), eci, lmarena)
+    path = settings.db_path(db)
     store = Store(path) if path.exists() else None
     try:
         verdicts = check_claims(claims, store, eci_data, arena_data)
@@ -37,8 +38,9 @@ def claims_cmd(claims_file, db, eci, lmarena, data_dir, as_json):
         if store is not None:
             store.close()
     if as_json:
-        print_json({"claims": verdicts, "sources": {"db": str(path) if store else None,
-                                                    "eci": eci_data is not None, "lmarena": arena_data is not None}})
+        print_json(ClaimsReport.model_validate({
+            "claims": verdicts, "sources": {"db": str(path) if store else None, "eci": eci_data is not None,
+                                            "lmarena": arena_data is not None}}).to_json())
         return
     table = Table(title="Vendor claims")
     for col in ("claim", "source", "verdict", "evidence"):

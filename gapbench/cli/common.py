@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from gapbench.types import Result
+from gapbench.schema.results import Result
 
 db_option = click.option("--db", "db", default=None, metavar="PATH",
                          help="SQLite store (default: $GAPBENCH_DB, else ./gapbench.db).")
@@ -25,24 +25,27 @@ def print_json(obj: Any) -> None:
 
 def results_table(results: list[Result], title: str = "Results") -> Table:
     table = Table(title=title)
-    extras = any(r.extra for r in results)
-    for col in ("model", "task", "lang", "capability", "method", "n", "score", "95% CI", "errors") + (("beside",) if extras else ()):
+    beside = [describe(r) for r in results]
+    for col in ("model", "task", "lang", "capability", "method", "metric", "n", "score", "95% CI", "errors") + (
+            ("beside",) if any(beside) else ()):
         table.add_column(col, justify="right" if col in ("n", "score", "errors") else "left")
-    for r in results:
-        row = [r.model, r.task, r.language, r.capability, r.method, str(r.n), f"{r.score:.3f}",
-               f"[{r.ci_low:.3f}, {r.ci_high:.3f}]", str(r.errors)]
-        table.add_row(*row, *([describe_extra(r.extra)] if extras else []))
+    for r, text in zip(results, beside):
+        score = "—" if r.score is None else f"{r.score:.3f}"
+        interval = "—" if r.ci_low is None else f"[{r.ci_low:.3f}, {r.ci_high:.3f}]"
+        row = [r.model, r.task, r.language, r.capability, r.method, r.metric, str(r.n), score, interval, str(r.errors)]
+        table.add_row(*row, *([text] if any(beside) else []))
     return table
 
 
-def describe_extra(extra: dict) -> str:
+def describe(result: Result) -> str:
+    """The scorer's other declared figures, in a few words: corpus BLEU/chrF, acc_norm, rate per subset."""
     parts = []
-    if "corpus_bleu" in extra:
-        parts.append(f"corpus BLEU {extra['corpus_bleu']:.1f}, chrF {extra['corpus_chrf']:.1f}")
-    for subset, v in extra.get("refusal_rate_by_subset", {}).items():
-        parts.append(f"{subset}: {v['rate']:.2f} (n={v['n']})")
-    for length, v in extra.get("retrieval_by_length", {}).items():
-        parts.append(f"{int(length) // 1000}k: {v['rate']:.2f} (n={v['n']})")
+    for name, value in result.metrics.items():
+        parts.append(f"{name} {value:.1f}" if name.startswith("corpus_") or name == "bleu" else f"{name} {value:.3f}")
+    if result.breakdown is not None:
+        for group, g in result.breakdown.groups.items():
+            label = f"{int(group) // 1000}k" if result.breakdown.by == "length" and group.isdigit() else group
+            parts.append(f"{label}: {g.rate:.2f} (n={g.n})")
     return "; ".join(parts)
 
 

@@ -7,9 +7,10 @@ from rich.table import Table
 
 from gapbench.cli.common import console, db_option, json_option, print_json
 from gapbench.errors import GapbenchError
-from gapbench.gap.compare import compare_groups, compare_models, stored_models
+from gapbench.gap.compare import compare_groups, compare_models
 from gapbench.schema.comparison import Comparison, GroupComparison
-from gapbench.store.db import Store, resolve_db_path
+from gapbench import settings
+from gapbench.store.db import Store
 
 
 def _names(value: str, flag: str) -> list[str]:
@@ -42,14 +43,12 @@ def resolve_group_spec(spec: str, flag: str, models: list[str]) -> list[str]:
     """A comma list of stored model names, or key=value (e.g. country=China) looked up in the model catalog."""
     if "=" not in spec:
         return _names(spec, flag)
+    from gapbench.catalog import resolve_group
+
     try:
-        from gapbench.catalog import resolve_group
-    except ImportError:
-        raise GapbenchError(f"{flag} {spec}: the model catalog is not available") from None
-    found = list(resolve_group(spec, models))
-    if not found:
-        raise GapbenchError(f"{flag} {spec}: no model in the store matches; models there: {', '.join(models) or 'none'}")
-    return found
+        return list(resolve_group(spec, models))  # raises when no stored model matches
+    except GapbenchError as e:
+        raise GapbenchError(f"{flag}: {e}") from None
 
 
 def signed(x: float | None) -> str:
@@ -190,15 +189,12 @@ def compare_cmd(model_a, model_b, group_a, group_b, tasks, suite, n_boot, seed, 
             raise GapbenchError(f"{'--group-b' if group_a else '--group-a'}: missing (give both --group-a and --group-b)")
         raise GapbenchError("give --a and --b, or --group-a and --group-b")
     names = _task_names(tasks, suite)
-    path = resolve_db_path(db)
-    if not path.exists():
-        raise GapbenchError(f"--db {path}: no such store (run `gapbench run` first)")
-    store = Store(path)
+    store = Store.existing(settings.db_path(db))
     try:
         if all(pair):
             report = compare_models(store, model_a, model_b, tasks=names, n_boot=n_boot, seed=seed)
         else:
-            models = stored_models(store)
+            models = store.models()
             ga = resolve_group_spec(group_a, "--group-a", models)
             gb = resolve_group_spec(group_b, "--group-b", models)
             report = compare_groups(store, ga, gb, tasks=names, n_boot=n_boot, seed=seed)

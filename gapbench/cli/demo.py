@@ -9,12 +9,14 @@ from collections import defaultdict
 import click
 
 from gapbench.cli.common import console, db_option, json_option, print_json, results_table
+from gapbench import settings
 from gapbench.errors import GapbenchError
 from gapbench.models.registry import ModelOptions
 from gapbench.runner.run import run_eval
-from gapbench.stats.paired import paired_task_gap
-from gapbench.store.db import Store, resolve_db_path
-from gapbench.tasks.loader import dataset_files, resolve_data_dir
+from gapbench.gap.compare import task_pairs
+from gapbench.stats.paired import cell_bootstrap
+from gapbench.store.db import Store
+from gapbench.tasks.loader import dataset_files
 from gapbench.tasks.registry import get_task
 
 MODEL_A = "local/qwen2.5-coder-0.5b"  # Alibaba, China
@@ -31,19 +33,17 @@ def _has_data(tasks, data_dir) -> bool:
         return False
 
 
-def language_gaps(store: Store, tasks, a: str, b: str) -> list[dict]:
-    """Per language: mean over tasks of the paired difference a − b on the items both scored."""
-    by_lang: dict[str, dict[str, tuple[list[float], list[float]]]] = defaultdict(dict)
-    for t in tasks:
-        sa = {r["sample_id"]: (r["method"], r["value"]) for r in store.scores(model=a, task=t.name)}
-        sb = {r["sample_id"]: (r["method"], r["value"]) for r in store.scores(model=b, task=t.name)}
-        common = sorted(k for k in sa.keys() & sb.keys() if sa[k][0] == sb[k][0])
-        by_lang[t.language][t.name] = ([sa[k][1] for k in common], [sb[k][1] for k in common])
+def language_gaps(store: Store, tasks: dict[str, str], a: str, b: str) -> list[dict]:
+    """Per language: mean over tasks of the paired difference a − b on the items both scored (tasks weighted
+    equally, the same cell statistic as `gapbench compare`). `tasks`: {task name as stored: language}."""
+    by_lang: dict[str, list] = defaultdict(list)
+    for name, language in tasks.items():
+        by_lang[language] += [(xa, xb) for _, xa, xb in task_pairs(store, a, b, [name])]
     gaps = []
-    for lang, per_task in sorted(by_lang.items()):
-        diff, low, high, n = paired_task_gap(per_task)
+    for lang, pairs in sorted(by_lang.items()):
+        diff, low, high = cell_bootstrap(pairs)
         gaps.append({"language": lang, "a": a, "b": b, "diff": diff, "ci_low": low, "ci_high": high,
-                     "n_paired": n, "n_tasks": len(per_task)})
+                     "n_paired": int(sum(len(xa) for xa, _ in pairs)), "n_tasks": len(pairs)})
     return gaps
 
 
@@ -56,7 +56,7 @@ def language_gaps(store: Store, tasks, a: str, b: str) -> list[dict]:
 def demo_cmd(limit, db, data_dir, as_json):
     """Quick bilingual suite: Qwen2.5-Coder-0.5B (China) vs SmolLM2-135M (US), zh and en, ~20 items per task."""
     started = time.perf_counter()
-    data = resolve_data_dir(data_dir)
+    data = settings.data_dir(data_dir)
     real = [get_task(n) for n in REAL_SUITE]
     if _has_data(real, data):
         tasks, used = real, f"benchmark data in {data} ({', '.join(REAL_SUITE)}; 0-shot)"
@@ -67,12 +67,12 @@ def demo_cmd(limit, db, data_dir, as_json):
     out = console()
     if not as_json:
         out.print(f"[bold]Data:[/bold] {used}")
-    store = Store(resolve_db_path(db))
+    store = Store(settings.db_path(db))
     try:
         report = asyncio.run(run_eval([MODEL_A, MODEL_B], tasks, store=store, data_dir=data,
                                       options=ModelOptions(n_ctx=2048), limit=limit, fewshot=0,
                                       prefer_loglikelihood=True, show_progress=not as_json))
-        gaps = language_gaps(store, tasks, MODEL_A, MODEL_B)
+        gaps = language_gaps(store, {r.task: r.language for r in report.results}, MODEL_A, MODEL_B)
     finally:
         store.close()
     elapsed = time.perf_counter() - started

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import click
@@ -11,14 +10,16 @@ from rich.table import Table
 
 from gapbench.catalog.published import load_published
 from gapbench.cli.common import console, json_option, print_json
+from gapbench import settings
 from gapbench.errors import GapbenchError
 from gapbench.gap.lag import lag_series
+from gapbench.schema.gap import LagSeries
 
 EPOCH_REL = Path("published") / "epoch-eci" / "epoch_capabilities_index.csv"
 
 
 def _default_source() -> Path:
-    base = Path(os.environ.get("GAPBENCH_DATA") or "data")
+    base = settings.data_dir()
     path = base / EPOCH_REL
     if not path.exists():
         raise GapbenchError(f"--catalog: no published data at {path}; point --catalog at the Epoch ECI CSV "
@@ -61,18 +62,13 @@ def _place(model: str, task: str | None, db: str | None, records, metric: str, l
     from gapbench.errors import GapbenchError
     from gapbench.gap.lag import place_on_frontier
     from gapbench.stats.intervals import mean_interval
-    from gapbench.store.db import Store, resolve_db_path
+    from gapbench.store.db import Store
 
     if not task:
         raise GapbenchError("--place: give --task, the stored task measuring the same thing as --metric")
-    path = resolve_db_path(db)
-    if not path.exists():
-        raise GapbenchError(f"--db {path}: no such store")
-    store = Store(path)
-    try:
-        values = [r["value"] for r in store.scores(model=model, task=task)]
-    finally:
-        store.close()
+    path = settings.db_path(db)
+    with Store.existing(path) as store:
+        values = [r.value for r in store.scores(model=model, task=task)]
     if not values:
         raise GapbenchError(f"--place {model}: no scores for task {task} in {path}")
     mean, low, high = mean_interval(values)
@@ -124,7 +120,7 @@ def lag_cmd(source, metric, leader, follower, start, end, threshold, step, front
     if place_model:
         result["placed"] = _place(place_model, place_task, db, records, metric, leader, threshold, frontier)
     if as_json:
-        print_json(result)
+        print_json(LagSeries.model_validate(result).to_json())
         return
     out = console()
     if result.get("placed"):

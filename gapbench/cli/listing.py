@@ -6,11 +6,12 @@ import click
 from rich.table import Table
 
 from gapbench.cli.common import console, data_dir_option, json_option, print_json
+from gapbench import settings
 from gapbench.errors import GapbenchError
 from gapbench.models.local_assets import LOCAL_MODELS
-from gapbench.models.openai_compat import load_presets
+from gapbench.models.presets import load_presets
 from gapbench.models.registry import providers
-from gapbench.tasks.loader import load_samples, resolve_data_dir
+from gapbench.tasks.loader import load_samples
 from gapbench.tasks.registry import builtin_tasks, get_task, suites
 
 
@@ -26,7 +27,7 @@ def _n_items(task, data_dir) -> int | None:
 @json_option
 def tasks_cmd(data_dir, as_json):
     """List built-in tasks (capability, language, version, scorer, metric, item count when the data is present) and suites."""
-    data = resolve_data_dir(data_dir)
+    data = settings.data_dir(data_dir)
     rows = []
     for name in builtin_tasks():
         t = get_task(name)

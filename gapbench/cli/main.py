@@ -16,6 +16,7 @@ from gapbench.cli.report import report_cmd
 from gapbench.cli.results import results_cmd
 from gapbench.cli.run import run_cmd
 from gapbench.cli.sandbox import sandbox_cmd
+from gapbench.cli.schema import schema_cmd
 from gapbench.errors import GapbenchError
 
 
@@ -29,7 +30,7 @@ def cli():
 
 
 for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd, sandbox_cmd, compare_cmd, claims_cmd,
-                report_cmd, lag_cmd):
+                report_cmd, lag_cmd, schema_cmd):
     cli.add_command(command)
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from gapbench.cli.common import data_dir_option, db_option
+from gapbench import settings
 from gapbench.errors import GapbenchError
-from gapbench.store.db import Store, resolve_db_path
+from gapbench.store.db import Store
 
 DEFAULT_OUT = {"html": "report.html", "md": "report.md", "json": "report.json"}
 
@@ -30,19 +31,11 @@ def report_cmd(db, out, fmt, a, b, title, claims_file, data_dir):
     """Write a report of the store: leaderboard with 95% intervals, capability x language gap heatmap,
     time lag, cost vs quality, claims, the items two models disagree on, and the run manifests."""
     from gapbench.report import build_report, render_report
+    from gapbench.report.published import published_sections
 
-    path = resolve_db_path(db)
-    if not path.exists():
-        raise GapbenchError(f"--db {path}: no such store (run `gapbench run` first)")
-    store = Store(path)
-    try:
-        from gapbench.report.published import published_sections
-        from gapbench.tasks.loader import resolve_data_dir
-
-        extra = published_sections(resolve_data_dir(data_dir), store, claims_file)
+    with Store.existing(settings.db_path(db)) as store:
+        extra = published_sections(settings.data_dir(data_dir), store, claims_file)
         report = build_report(store, a=a, b=b, title=title, extra=extra)
-    finally:
-        store.close()
     text = render_report(report, fmt)
     target = out or DEFAULT_OUT[fmt]
     missing = report["meta"].get("unavailable") or {}

@@ -8,11 +8,11 @@ import sys
 import click
 
 from gapbench.cli.common import console, data_dir_option, db_option, json_option, print_json, results_table
+from gapbench import settings
 from gapbench.errors import GapbenchError
 from gapbench.models.registry import ModelOptions
 from gapbench.runner.run import DEFAULT_SEED, run_eval
-from gapbench.store.db import Store, resolve_db_path
-from gapbench.tasks.loader import resolve_data_dir
+from gapbench.store.db import Store
 from gapbench.tasks.registry import get_suite, get_task
 
 
@@ -47,13 +47,18 @@ def split_list(value: str, flag: str) -> list[str]:
               help="Retries per request (exponential backoff with jitter; Retry-After honoured).")
 @click.option("--n-ctx", type=click.IntRange(min=256), default=4096, show_default=True, help="Local models: context size.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Local models: CPU threads (default: all cores).")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed for item selection and sampling.")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Seed of the item subset that --limit picks, and of sampled answers (tasks with temperature > 0). "
+                   "Greedy requests (temperature 0, most tasks) do not depend on it.")
+@click.option("--retry-errors", is_flag=True,
+              help="Ask again requests that failed permanently before (HTTP 400, context too long, unknown model); "
+                   "by default they stay errors and are not re-sent on every run.")
 @click.option("--allow-unsandboxed-code", is_flag=True,
               help="Run model-written code even where the sandbox (network namespace) is unavailable. Dangerous.")
 @json_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_dir, concurrency, base_url, timeout_s, retries, n_ctx, threads,
-            seed, allow_unsandboxed_code, as_json, quiet):
+            seed, retry_errors, allow_unsandboxed_code, as_json, quiet):
     """Run tasks on models and print accuracy with 95% intervals.
 
     Every response is stored in SQLite as it arrives; running the same command again
@@ -72,12 +77,13 @@ def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_d
                      update={"max_tokens": max_tokens})}) for t in specs]
     options = ModelOptions(base_url=base_url, timeout_s=timeout_s, max_retries=retries, concurrency=concurrency,
                            n_ctx=n_ctx, n_threads=threads)
-    store = Store(resolve_db_path(db))
+    store = Store(settings.db_path(db))
     try:
         report = asyncio.run(run_eval(split_list(models, "--model"), specs, store=store,
-                                      data_dir=resolve_data_dir(data_dir), options=options, method=method,
+                                      data_dir=settings.data_dir(data_dir), options=options, method=method,
                                       limit=limit, seed=seed, fewshot=fewshot, show_progress=not quiet and not as_json,
-                                      allow_unsandboxed_code=allow_unsandboxed_code))
+                                      allow_unsandboxed_code=allow_unsandboxed_code,
+                                      retry_errors=retry_errors))
     finally:
         store.close()
     if as_json:
@@ -92,4 +98,4 @@ def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_d
     for message in c.messages[:10]:
         print(f"note: {message}" if "skipped" in message else f"error: {message}", file=sys.stderr)
     if len(c.messages) > 10:
-        print(f"… and {len(c.messages) - 10} more errors (retried on the next run)", file=sys.stderr)
+        print(f"… and {len(c.messages) - 10} more (transient errors are asked again on the next run)", file=sys.stderr)

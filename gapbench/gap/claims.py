@@ -86,13 +86,13 @@ def _decide(kind: str, low: float, high: float, margin: float) -> str:
 
 
 def _own(claim: Claim, store) -> dict[str, Any] | None:
-    from gapbench.gap.compare import stored_models, task_pairs
+    from gapbench.gap.compare import task_pairs
     from gapbench.stats.intervals import mean_interval
     from gapbench.stats.paired import cell_bootstrap
 
     if store is None or claim.own is None:
         return None
-    known = set(stored_models(store))
+    known = set(store.models())
     own = claim.own
     if own.model not in known or (claim.kind != "value" and own.versus not in known):
         return None
@@ -100,10 +100,10 @@ def _own(claim: Claim, store) -> dict[str, Any] | None:
         values = []
         for t in own.tasks:  # one method per task: the one with the most scored items
             rows = store.scores(model=own.model, task=t)
-            methods = [r["method"] for r in rows]
+            methods = [r.method for r in rows]
             if methods:
                 best = max(sorted(set(methods)), key=methods.count)
-                values += [r["value"] for r in rows if r["method"] == best]
+                values += [r.value for r in rows if r.method == best]
         if not values:
             return None
         mean, low, high = mean_interval(values)

@@ -34,13 +34,9 @@ METHOD_PREFERENCE = ("generate", "loglikelihood")
 Scores = dict[str, dict[str, dict[str, dict[str, Any]]]]
 
 
-def stored_models(store: Store) -> list[str]:
-    return [r[0] for r in store.conn.execute("SELECT DISTINCT model FROM scores ORDER BY model")]
-
-
 def _check_models(store: Store, models: Iterable[tuple[str, str]]) -> None:
     """(flag, model) pairs: one-line error for the first model without any score in the store."""
-    known = stored_models(store)
+    known = store.models()
     for flag, model in models:
         if model not in known:
             there = ", ".join(known) if known else "none"
@@ -52,11 +48,10 @@ def _load(store: Store, model: str, tasks: list[str] | None) -> dict[str, dict[s
     wanted = None if tasks is None else set(tasks)
     out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in store.scores(model=model):
-        if wanted is not None and r["task"] not in wanted:
+        if wanted is not None and r.task not in wanted:
             continue
-        slot = out[r["task"]].setdefault(r["method"], {"capability": r["capability"], "language": r["language"],
-                                                       "values": {}})
-        slot["values"][r["sample_id"]] = float(r["value"])
+        slot = out[r.task].setdefault(r.method, {"capability": r.capability, "language": r.language, "values": {}})
+        slot["values"][r.sample_id] = float(r.value)
     return out
 
 

@@ -2,21 +2,28 @@
 
 Every number traces back to stored rows: leaderboard rows carry the run ids of their scores, disagreements
 their sample ids, run ids and cache keys, cost rows the number of responses their tokens were summed over.
-Sections other modules compute (gap matrix, lag, generations, claims) come from `gapbench.gap.compare` when it
-is importable, or through `extra`. A section that cannot be built is left out and `meta.unavailable` says why.
+The store is read through its API (gapbench.store), the gap matrix comes from `gapbench.gap.compare`, and
+sections computed from published data (lag, generations, claims) come in through `extra`. A section that cannot
+be built is left out and `meta.unavailable` says why; an error in building one is a bug and is not hidden.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 from collections import defaultdict
 from typing import Any
 
 import gapbench
+from gapbench.catalog.catalog import stored_model_facts
+from gapbench.errors import GapbenchError
+from gapbench.gap.compare import compare_models
+from gapbench.report.charts import country_code
+from gapbench.schema.report import Report
 from gapbench.store.db import Store
 from gapbench.store.results import results_from_store
+from gapbench.store.rows import StoredResponse
+from gapbench.tasks.registry import builtin_tasks, get_task
 
 SECTIONS = ("leaderboard", "gap_matrix", "lag", "generations", "claims", "cost", "disagreements", "manifests")
 MAX_DISAGREEMENTS = 500  # items listed in the browser; meta.disagreements_total counts them all
@@ -91,126 +98,59 @@ def build_report(store: Store, a: str | None = None, b: str | None = None, extra
         if key in report:
             unavailable.pop(key)
     meta["unavailable"] = {k: unavailable[k] for k in SECTIONS if k in unavailable}
-    return report
+    return Report.model_validate(report).to_json()  # the documented schema, checked on every report
 
 
 # ---------------------------------------------------------------------------------------------- lookups
 def model_facts(name: str) -> dict[str, Any]:
-    """Country and prices of a model: gapbench.catalog when it knows the model, else the provider presets."""
-    facts: dict[str, Any] = {"country": None, "price_in_per_mtok": None, "price_out_per_mtok": None,
-                             "local": name.split("/", 1)[0] in ("local", "llamacpp")}
-    entry = None
-    try:
-        from gapbench.catalog import find
-    except ImportError:
-        find = None
-    if find is not None:
-        try:
-            entry = find(name)
-        except Exception:  # unknown model: the catalog's own error type; the report goes on without it
-            entry = None
-    if entry is not None:
-        facts["country"] = _country(getattr(entry, "country", None))
-        for key in ("price_in_per_mtok", "price_out_per_mtok"):
-            value = getattr(entry, key, None)
-            facts[key] = float(value) if isinstance(value, (int, float)) else None
-    if facts["country"] is None:
-        facts["country"] = _preset_country(name)
+    """Country and list prices of a stored model (gapbench.catalog)."""
+    facts = stored_model_facts(name)
+    for key in ("price_in_per_mtok", "price_out_per_mtok"):
+        facts[key] = float(facts[key]) if facts[key] is not None else None
     return facts
 
 
-def _country(value: Any) -> str | None:
-    """The catalog's spelling ('United States of America', 'China') when the catalog is installed."""
-    if not value:
-        return None
-    try:
-        from gapbench.catalog import normalize_country
-    except ImportError:
-        return str(value)
-    return normalize_country(str(value)) or str(value)
-
-
 def is_country(value: Any, code: str) -> bool:
-    from gapbench.report.charts import country_code
-
     return value is not None and country_code(value) == code
 
 
-def _preset_country(name: str) -> str | None:
-    provider, _, rest = name.partition("/")
-    try:
-        if provider == "local":
-            from gapbench.models.local_assets import LOCAL_MODELS
-
-            m = LOCAL_MODELS.get(rest)
-            return _country(m.country) if m else None
-        if provider == "anthropic":
-            return "US"
-        from gapbench.models.openai_compat import load_presets
-
-        for p in load_presets():
-            if p["name"] == provider:
-                return _country(p.get("country"))
-    except Exception:  # presets unreadable: no country rather than no report
-        return None
-    return None
-
-
 def _task_facts(task: str) -> dict[str, Any]:
-    try:
-        from gapbench.tasks.registry import get_task
-
-        spec = get_task(task)
-        return {"metric": spec.metric, "description": spec.description}
-    except Exception:  # a custom task file no longer on disk
-        return {"metric": None, "description": ""}
+    """The metric and description of a built-in task; a custom task file is not on hand when reporting."""
+    if task.split(".")[0] not in builtin_tasks():
+        return {"description": ""}
+    return {"description": get_task(task.split(".")[0]).description}
 
 
 # ---------------------------------------------------------------------------------------------- sections
 def _leaderboard(store: Store) -> list[dict[str, Any]]:
     run_ids: dict[tuple, set] = defaultdict(set)
-    for row in store.conn.execute("SELECT DISTINCT model, task, method, run_id FROM scores"):
-        if row["run_id"] is not None:
-            run_ids[(row["model"], row["task"], row["method"])].add(int(row["run_id"]))
+    for row in store.scores():
+        if row.run_id is not None:
+            run_ids[(row.model, row.task, row.method)].add(int(row.run_id))
     facts: dict[str, dict] = {}
     tasks: dict[str, dict] = {}
     rows = []
     for r in results_from_store(store):
         f = facts.setdefault(r.model, model_facts(r.model))
         t = tasks.setdefault(r.task, _task_facts(r.task))
-        rows.append({
-            "model": r.model, "country": f["country"], "task": r.task, "language": r.language,
-            "capability": r.capability, "metric": t["metric"] or "score", "n": r.n, "score": _num(r.score),
-            "ci_low": _num(r.ci_low), "ci_high": _num(r.ci_high), "method": r.method, "errors": r.errors,
-            "description": t["description"], "run_ids": sorted(run_ids[(r.model, r.task, r.method)]),
-            **({"extra": _jsonable(r.extra)} if r.extra else {}),
-        })
+        rows.append({**r.to_json(), "country": f["country"], "description": t["description"],
+                     "run_ids": sorted(run_ids[(r.model, r.task, r.method)])})
     return rows
-
-
-def _shared_counts(store: Store) -> dict[tuple[str, str], int]:
-    rows = store.conn.execute(
-        "SELECT x.model AS a, y.model AS b, COUNT(*) AS n FROM scores x JOIN scores y "
-        "ON x.task=y.task AND x.method=y.method AND x.sample_id=y.sample_id AND x.model<y.model "
-        "GROUP BY x.model, y.model").fetchall()
-    return {(r["a"], r["b"]): int(r["n"]) for r in rows}
 
 
 def _pick_pair(store: Store, a: str | None, b: str | None) -> tuple[str | None, str | None, str]:
     """The two models compared item by item: as given, else the pair with most shared items (US model as a)."""
-    from gapbench.errors import GapbenchError
-
-    models = [r[0] for r in store.conn.execute("SELECT DISTINCT model FROM scores ORDER BY model")]
+    models = store.models()
     for flag, name in (("--a", a), ("--b", b)):
         if name is not None and name not in models:
             known = ", ".join(models) or "none"
             raise GapbenchError(f"{flag}: model '{name}' has no scores in the store (models there: {known})")
+    counts = store.shared_counts()
     if a and b:
         if a == b:
             raise GapbenchError("--a and --b name the same model")
-        n = _shared_counts(store).get(tuple(sorted((a, b))), 0)
+        n = counts.get(tuple(sorted((a, b))), 0)
         return a, b, f"given on the command line; {n} shared items"
-    counts = _shared_counts(store)
     fixed = a or b
     candidates = [(n, pair) for pair, n in counts.items() if n > 0 and (fixed is None or fixed in pair)]
     if not candidates:
@@ -231,83 +171,56 @@ def _pick_pair(store: Store, a: str | None, b: str | None) -> tuple[str | None, 
 
 def _gap_matrix(store: Store, a: str, b: str) -> tuple[dict | None, str]:
     try:
-        from gapbench.gap.compare import compare_models
-    except ImportError:
-        return None, "gapbench.gap.compare is not available in this install"
-    try:
-        result = compare_models(store, a, b)
-    except Exception as e:  # e.g. too few shared items: the rest of the report still stands
-        return None, f"compare_models failed: {type(e).__name__}: {e}"
-    if hasattr(result, "to_json"):
-        result = result.to_json()
-    if not isinstance(result, dict) or not result.get("cells"):
+        result = compare_models(store, a, b).to_json()
+    except GapbenchError as e:  # no paired item: the rest of the report still stands
+        return None, str(e)
+    if not result.get("cells"):
         return None, f"no capability x language cell with shared items of {a} and {b}"
     return _jsonable(result), ""
 
 
-def _responses(store: Store, keys: list[str]) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for i in range(0, len(keys), 500):
-        chunk = keys[i:i + 500]
-        sql = ("SELECT cache_key, kind, request, text, reasoning, logprob, input_tokens, output_tokens "
-               f"FROM responses WHERE cache_key IN ({','.join('?' * len(chunk))})")
-        for row in store.conn.execute(sql, chunk):
-            out[row["cache_key"]] = dict(row)
-    return out
-
-
-def _question(request_json: str | None) -> str:
-    if not request_json:
+def _question(request: dict | None) -> str:
+    if not request:
         return ""
-    try:
-        req = json.loads(request_json)
-    except ValueError:
-        return ""
-    users = [m[1] for m in req.get("messages") or [] if len(m) == 2 and m[0] == "user"]
-    text = users[-1] if users else req.get("prompt", "")
+    users = [m[1] for m in request.get("messages") or [] if len(m) == 2 and m[0] == "user"]
+    text = users[-1] if users else request.get("prompt", "")
     return text if len(text) <= MAX_QUESTION_CHARS else "…" + text[-MAX_QUESTION_CHARS:]
 
 
-def _answer(keys: list[str], responses: dict[str, dict], extracted: str | None) -> str:
+def _answer(keys: tuple[str, ...], responses: dict[str, StoredResponse], extracted: str | None) -> str:
     rows = [responses.get(k) for k in keys]
     if not rows or all(r is None for r in rows):
         return "(response not in the store)"
-    if all(r is not None and r["kind"] == "loglikelihood" for r in rows):
+    if all(r is not None and r.kind == "loglikelihood" for r in rows):
         parts = []
         for r in rows:
-            cont = json.loads(r["request"]).get("continuation", "")
-            lp = r["logprob"]
-            parts.append(f"{cont.strip() or '∅'}: {lp:.3f}" if lp is not None else f"{cont.strip()}: n/a")
+            cont = r.request.get("continuation", "")
+            parts.append(f"{cont.strip() or '∅'}: {r.logprob:.3f}" if r.logprob is not None else f"{cont.strip()}: n/a")
         return f"chose {extracted}\nlog-likelihood per choice: " + ", ".join(parts)
-    texts = [(r["text"] or "") if r is not None else "(response not in the store)" for r in rows]
+    texts = [r.text if r is not None else "(response not in the store)" for r in rows]
     text = texts[0] if len(texts) == 1 else "\n\n".join(f"--- turn {i + 1} ---\n{t}" for i, t in enumerate(texts))
     return text if len(text) <= MAX_ANSWER_CHARS else text[:MAX_ANSWER_CHARS] + "…"
 
 
 def _disagreements(store: Store, a: str, b: str, limit: int) -> tuple[list[dict], int]:
-    rows = store.conn.execute(
-        "SELECT x.task, x.method, x.sample_id, x.language, x.capability, x.target, "
-        "x.value AS a_score, y.value AS b_score, x.extracted AS a_extracted, y.extracted AS b_extracted, "
-        "x.cache_keys AS a_keys, y.cache_keys AS b_keys, x.run_id AS a_run_id, y.run_id AS b_run_id "
-        "FROM scores x JOIN scores y ON x.task=y.task AND x.method=y.method AND x.sample_id=y.sample_id "
-        "WHERE x.model=? AND y.model=? AND x.value<>y.value ORDER BY x.task, x.method, x.sample_id",
-        (a, b)).fetchall()
-    total = len(rows)
-    rows = rows[:limit]
-    keys = sorted({k for r in rows for col in ("a_keys", "b_keys") for k in json.loads(r[col])})
-    responses = _responses(store, keys)
+    theirs = {(r.task, r.method, r.sample_id): r for r in store.scores(model=b)}
+    pairs = [(x, theirs[(x.task, x.method, x.sample_id)]) for x in store.scores(model=a)
+             if (x.task, x.method, x.sample_id) in theirs and x.value != theirs[(x.task, x.method, x.sample_id)].value]
+    total = len(pairs)
+    pairs = pairs[:limit]
+    responses = store.responses(sorted({k for x, y in pairs for k in x.cache_keys + y.cache_keys}))
     out = []
-    for r in rows:
-        a_keys, b_keys = json.loads(r["a_keys"]), json.loads(r["b_keys"])
-        first = responses.get(a_keys[0]) if a_keys else None
-        first = first or (responses.get(b_keys[0]) if b_keys else None)
+    for x, y in pairs:
+        first = responses.get(x.cache_keys[0]) if x.cache_keys else None
+        first = first or (responses.get(y.cache_keys[0]) if y.cache_keys else None)
         out.append({
-            "task": r["task"], "method": r["method"], "sample_id": r["sample_id"], "language": r["language"],
-            "capability": r["capability"], "question": _question(first["request"] if first else None),
-            "target": r["target"], "a_answer": _answer(a_keys, responses, r["a_extracted"]),
-            "b_answer": _answer(b_keys, responses, r["b_extracted"]), "a_score": _num(r["a_score"]),
-            "b_score": _num(r["b_score"]), "a_extracted": r["a_extracted"], "b_extracted": r["b_extracted"],
-            "a_run_id": r["a_run_id"], "b_run_id": r["b_run_id"], "a_cache_keys": a_keys, "b_cache_keys": b_keys,
+            "task": x.task, "method": x.method, "sample_id": x.sample_id, "language": x.language,
+            "capability": x.capability, "question": _question(first.request if first else None),
+            "target": x.target, "a_answer": _answer(x.cache_keys, responses, x.extracted),
+            "b_answer": _answer(y.cache_keys, responses, y.extracted), "a_score": _num(x.value),
+            "b_score": _num(y.value), "a_extracted": x.extracted, "b_extracted": y.extracted,
+            "a_run_id": x.run_id, "b_run_id": y.run_id, "a_cache_keys": list(x.cache_keys),
+            "b_cache_keys": list(y.cache_keys),
         })
     return out, total
 
@@ -315,17 +228,14 @@ def _disagreements(store: Store, a: str, b: str, limit: int) -> tuple[list[dict]
 def _cost(store: Store, leaderboard: list[dict]) -> list[dict[str, Any]]:
     scores = {(r["model"], r["task"], r["method"]): r["score"] for r in leaderboard}
     keys: dict[tuple, set] = defaultdict(set)
-    for row in store.conn.execute("SELECT model, task, method, cache_keys FROM scores"):
-        keys[(row["model"], row["task"], row["method"])].update(json.loads(row["cache_keys"]))
+    for row in store.scores():
+        keys[(row.model, row.task, row.method)].update(row.cache_keys)
     tokens: dict[str, dict[str, tuple]] = {}
     facts_of: dict[str, dict] = {}
     out = []
     for (model, task, method), ks in sorted(keys.items()):
         if model not in tokens:
-            tokens[model] = {r["cache_key"]: (r["input_tokens"] or 0, r["output_tokens"] or 0, r["identity"])
-                             for r in store.conn.execute(
-                                 "SELECT cache_key, input_tokens, output_tokens, identity FROM responses WHERE model=?",
-                                 (model,))}
+            tokens[model] = store.token_counts(model)
         found = [tokens[model][k] for k in ks if k in tokens[model]]
         tin, tout = sum(t[0] for t in found), sum(t[1] for t in found)
         facts = facts_of.setdefault(model, model_facts(model))
@@ -348,17 +258,9 @@ def _cost(store: Store, leaderboard: list[dict]) -> list[dict[str, Any]]:
 
 
 def _manifests(store: Store) -> list[dict[str, Any]]:
-    out = []
-    for r in store.conn.execute("SELECT * FROM runs ORDER BY run_id"):
-        try:
-            manifest = json.loads(r["manifest"])
-        except ValueError:
-            manifest = {"unparsed": r["manifest"]}
-        out.append({"run_id": r["run_id"], "model": r["model"], "task": r["task"], "method": r["method"],
-                    "started_at": _iso(r["started_at"]), "finished_at": _iso(r["finished_at"]),
-                    "model_calls": r["model_calls"], "cache_hits": r["cache_hits"], "errors": r["errors"],
-                    "manifest": manifest})
-    return out
+    return [{"run_id": r.run_id, "model": r.model, "task": r.task, "method": r.method,
+             "started_at": _iso(r.started_at), "finished_at": _iso(r.finished_at), "model_calls": r.model_calls,
+             "cache_hits": r.cache_hits, "errors": r.errors, "manifest": r.manifest} for r in store.runs()]
 
 
 # ---------------------------------------------------------------------------------------------- helpers

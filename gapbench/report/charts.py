@@ -13,16 +13,18 @@ from typing import Any, Iterable
 
 from markupsafe import Markup, escape
 
+from gapbench.catalog.catalog import normalize_country
+
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"'
 POS, NEG = (230, 97, 1), (94, 60, 153)  # diverging orange (a ahead) / purple (b ahead), white at 0
 COUNTRY_NAMES = {"US": "US", "CN": "China"}
-_COUNTRY_ALIASES = {"us": "US", "usa": "US", "united states": "US", "united states of america": "US", "u.s.": "US",
-                    "cn": "CN", "china": "CN", "prc": "CN", "people's republic of china": "CN"}
+_CODES = {"United States of America": "US", "China": "CN"}
 
 
 def country_code(value: Any) -> str:
-    """'US', 'CN', or the value unchanged: catalogs and callers spell countries differently."""
-    return _COUNTRY_ALIASES.get(str(value).strip().lower(), str(value))
+    """'US', 'CN', or the value unchanged: every spelling goes through the catalog's normalize_country."""
+    name = normalize_country(str(value)) or str(value)
+    return _CODES.get(name, name)
 
 
 COUNTRY_PALETTES = {

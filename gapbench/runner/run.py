@@ -12,21 +12,22 @@ from pathlib import Path
 from typing import Any
 
 import gapbench
-from gapbench.errors import GapbenchError
+from gapbench.errors import GapbenchError, ModelCallError
 from gapbench.models.base import Model
 from gapbench.models.registry import ModelOptions, create_model
 from gapbench.runner.progress import make_progress
 from gapbench.runner.select import select_samples
-from gapbench.scoring.scorers import get_scorer
-from gapbench.stats.intervals import mean_interval
+from gapbench.schema.results import Result, RunSummary
+from gapbench.scoring.registry import Scorer, ScorerConfig, get_scorer
 from gapbench.store.db import Store, cache_key
+from gapbench.store.results import summarise
 from gapbench.tasks.loader import dataset_files, load_samples
 from gapbench.tasks.prompts import fewshot_for, generate_request, loglikelihood_requests, next_turn_request
 from gapbench.tasks.registry import data_hash, task_hash
 from gapbench.tasks.spec import TaskSpec
-from gapbench.types import Request, Response, Result, Sample
+from gapbench.types import GREEDY_SEED, Request, Response, Sample
 
-DEFAULT_SEED = 1234
+DEFAULT_SEED = GREEDY_SEED
 
 
 @dataclass
@@ -43,17 +44,14 @@ class Counters:
 class RunReport:
     counters: Counters
     results: list[Result]
-    data_used: list[str] = field(default_factory=list)
+
+    def summary(self) -> RunSummary:
+        c = self.counters
+        return RunSummary(model_calls=c.model_calls, cache_hits=c.cache_hits, errors=c.errors, skipped=c.skipped,
+                          notes=c.messages, results=self.results)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "model_calls": self.counters.model_calls,
-            "cache_hits": self.counters.cache_hits,
-            "errors": self.counters.errors,
-            "skipped": self.counters.skipped,
-            "notes": self.counters.messages,
-            "results": [r.to_json() for r in self.results],
-        }
+        return self.summary().to_json()
 
 
 def choose_method(task: TaskSpec, model: Model, method: str | None, prefer_loglikelihood: bool = False) -> str:
@@ -71,11 +69,12 @@ def choose_method(task: TaskSpec, model: Model, method: str | None, prefer_logli
     raise GapbenchError(f"task {task.name}: {model.info.name} supports none of its methods")
 
 
-def build_requests(task: TaskSpec, method: str, sample: Sample, pool: list[Sample], chat: bool) -> list[Request]:
+def build_requests(task: TaskSpec, method: str, sample: Sample, pool: list[Sample], chat: bool,
+                   seed: int = DEFAULT_SEED) -> list[Request]:
     shots = fewshot_for(task, sample, pool)
     if method == "loglikelihood":
         return loglikelihood_requests(task, sample, shots)
-    return [generate_request(task, sample, shots, chat)]
+    return [generate_request(task, sample, shots, chat, seed)]
 
 
 def manifest(task: TaskSpec, model: Model, method: str, files: list[Path], seed: int, limit: int | None,
@@ -92,6 +91,8 @@ def manifest(task: TaskSpec, model: Model, method: str, files: list[Path], seed:
                  "data_files": [str(f) for f in files], "data_hash": data_hash(files) if files else None},
         "model": {"name": model.info.name, **model.info.identity(), **model.info.extra},
         "method": method,
+        "scorer": task.scorer,
+        "metric": get_scorer(task.scorer).headline(method, task.metric),
         "generation": task.generation.model_dump(),
         "seed": seed,
         "limit": limit,
@@ -101,51 +102,45 @@ def manifest(task: TaskSpec, model: Model, method: str, files: list[Path], seed:
     }
 
 
-def _extras(store: Store, model: str, task: str, method: str, ids: set[str]) -> dict[str, Any]:
-    from gapbench.store.results import task_extras
-
-    rows = [r for r in store.scores(model=model, task=task, method=method) if r["sample_id"] in ids]
-    return task_extras(rows) if rows else {}
-
-
 def code_task_unavailable(task: TaskSpec, allow_unsandboxed: bool) -> str | None:
     """Why a code task cannot run here (no toolchain, no sandbox), or None."""
     if task.scorer != "code":
         return None
     from gapbench.sandbox import available_languages, sandbox_available
-    from gapbench.scoring import scorers
 
     language = task.code.language if task.code else "python"
-    if language in ("go", "rust"):  # their tests need `go test` with testify / `rustc --test`: not built yet
-        return f"the {language} test harness is not implemented yet (HumanEval-X {language} needs its own test runner)"
     missing = available_languages().get(language)
     if missing:
         return f"no {language} toolchain for the sandbox ({missing})"
     ok, why = sandbox_available()
     if not ok and not allow_unsandboxed:
         return f"the code sandbox is unavailable ({why}); --allow-unsandboxed-code runs model code without it"
-    scorers.ALLOW_UNSANDBOXED = allow_unsandboxed
     return None
 
 
 class Runner:
-    def __init__(self, store: Store, concurrency: int, show_progress: bool = True):
+    def __init__(self, store: Store, concurrency: int, show_progress: bool = True,
+                 config: ScorerConfig = ScorerConfig(), retry_errors: bool = False, seed: int = DEFAULT_SEED):
         self.store = store
         self.concurrency = concurrency
+        self.config = config
+        self.retry_errors = retry_errors  # ask again requests that failed permanently before (HTTP 400, …)
+        self.seed = seed
         self.progress = make_progress(show_progress)
         # blocking scorers (code run in the sandbox) work beside the model, one per core
         self._scoring = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="score")
 
-    async def _score(self, scorer, task: TaskSpec, sample: Sample, responses: list[Response]):
-        if getattr(scorer, "blocking", False):
-            return await asyncio.get_running_loop().run_in_executor(self._scoring, scorer, task, sample, responses)
-        return scorer(task, sample, responses)
+    async def _score(self, scorer: Scorer, task: TaskSpec, method: str, sample: Sample, responses: list[Response]):
+        args = (task, method, sample, responses, self.config)
+        if scorer.blocking:
+            return await asyncio.get_running_loop().run_in_executor(self._scoring, scorer.score, *args)
+        return scorer.score(*args)
 
     async def _ask(self, model: Model, task: TaskSpec, method: str, sample: Sample, pool: list[Sample],
                    c: Counters) -> list[tuple[str, Response]] | None:
         """All model calls of one sample: the choices of a question, or the turns of a conversation.
         None when the prompt does not fit the model's context window."""
-        requests = build_requests(task, method, sample, pool, model.info.chat)
+        requests = build_requests(task, method, sample, pool, model.info.chat, self.seed)
         fits = getattr(model, "fits", None)
         if fits is not None and not await fits(requests[0]):
             return None
@@ -166,19 +161,30 @@ class Runner:
         if cached is not None:
             c.cache_hits += 1
             return key, cached
+        failure = None if self.retry_errors else self.store.get_failure(key)
+        if failure is not None:  # a permanent failure is not asked again on every run
+            raise ModelCallError(f"{failure} (stored permanent failure, not asked again; --retry-errors asks again)",
+                                 retryable=False)
         call = model.loglikelihood if request.kind == "loglikelihood" else model.generate
-        response = await call(request)
+        try:
+            response = await call(request)
+        except ModelCallError as e:
+            if not e.retryable:
+                self.store.put_failure(key, model.info.name, str(e)[:500])
+            raise
         self.store.put_response(key, model.info.name, model.info, request, response)
         c.model_calls += 1
         c.tokens += response.input_tokens + response.output_tokens
         return key, response
 
     async def run_task(self, model: Model, task: TaskSpec, method: str, samples: list[Sample], pool: list[Sample],
-                       run_id: int, c: Counters) -> list[float]:
-        scorer = get_scorer(task.scorer, method)
+                       run_id: int, c: Counters) -> set[str]:
+        """Ask and score every sample; returns the ids scored (the others failed or did not fit)."""
+        scorer = get_scorer(task.scorer)
+        metric = scorer.headline(method, task.metric)
         sem = asyncio.Semaphore(max(1, min(self.concurrency, model.max_concurrency)))
         thash = task_hash(task)
-        values: dict[str, float] = {}
+        scored: set[str] = set()
         bar = self.progress.add_task(f"{model.info.name} · {task.name}", total=len(samples), rate="",
                                      tokens=0, calls=0, hits=0, errors=0)
         started = time.perf_counter()
@@ -194,17 +200,18 @@ class Runner:
                     c.skipped += 1
                     skipped.append(sample.id)
                 else:
-                    score = await self._score(scorer, task, sample, [r for _, r in pairs])
+                    score = await self._score(scorer, task, method, sample, [r for _, r in pairs])
                     self.store.put_score(run_id, model.info.name, task, method, thash, sample.id, sample.target,
-                                         score, [k for k, _ in pairs])
-                    values[sample.id] = score.value
+                                         score, [k for k, _ in pairs], scorer=scorer.name, metric=metric)
+                    scored.add(sample.id)
             except GapbenchError:
                 raise
-            except Exception as e:  # one bad item never aborts the run: record it, retry next run
+            except Exception as e:  # one bad item never aborts the run: record it (retried next run if retryable)
                 c.errors += 1
                 message = f"{type(e).__name__}: {e}"[:500]
                 c.messages.append(f"{task.name}/{sample.id}: {message}")
-                self.store.put_error(run_id, model.info.name, task.name, method, sample.id, message)
+                retryable = not isinstance(e, ModelCallError) or e.retryable
+                self.store.put_error(run_id, model.info.name, task.name, method, sample.id, message, retryable)
             done += 1
             elapsed = max(time.perf_counter() - started, 1e-9)
             self.progress.update(bar, completed=done, rate=f"{done / elapsed:.2f} it/s", tokens=c.tokens,
@@ -214,16 +221,14 @@ class Runner:
         if skipped:
             c.messages.append(f"{task.name}: {len(skipped)} items longer than the context window of "
                               f"{model.info.name} skipped (raise --n-ctx if the model allows it)")
-        return [values[s.id] for s in samples if s.id in values]
+        return scored
 
 
-async def run_eval(model_names: list[str], tasks: list[TaskSpec], *, store: Store, data_dir: Path,
-                   options: ModelOptions, method: str | None = None, limit: int | None = None,
-                   seed: int = DEFAULT_SEED, show_progress: bool = True, fewshot: int | None = None,
-                   prefer_loglikelihood: bool = False, allow_unsandboxed_code: bool = False) -> RunReport:
-    """Run every task on every model; responses already in the store are not asked again."""
+def prepare(tasks: list[TaskSpec], data_dir: Path, limit: int | None, seed: int, fewshot: int | None,
+            allow_unsandboxed_code: bool, counters: Counters) -> list[tuple]:
+    """(task, files, samples, few-shot pool) per runnable task. All data is loaded first: a missing file
+    fails before any model is loaded."""
     plans = []
-    counters = Counters()
     for task in tasks:
         reason = code_task_unavailable(task, allow_unsandboxed_code)
         if reason:
@@ -232,12 +237,34 @@ async def run_eval(model_names: list[str], tasks: list[TaskSpec], *, store: Stor
         if fewshot is not None and task.fewshot is not None and fewshot != task.fewshot.k:
             # another setup is another task: its scores never replace or pair with the standard ones
             task = task.model_copy(update={"name": f"{task.name}.{fewshot}shot",
-                                           "fewshot": task.fewshot.model_copy(update={"k": fewshot})})  # load all data first: a missing file fails before any model is loaded
+                                           "fewshot": task.fewshot.model_copy(update={"k": fewshot})})
         files = dataset_files(task.dataset, data_dir)
         samples = select_samples(load_samples(task, data_dir), limit, seed)
         pool = load_samples(task, data_dir, task.fewshot.path) if task.fewshot else []
         plans.append((task, files, samples, pool))
-    runner = Runner(store, options.concurrency, show_progress)
+    return plans
+
+
+def task_result(store: Store, model: str, task: TaskSpec, method: str, scored: set[str], errors: int) -> Result:
+    """The result of this run's samples, from the store (with the scorer's declared metrics)."""
+    rows = [r for r in store.scores(model=model, task=task.name, method=method) if r.sample_id in scored]
+    if rows:
+        return summarise(rows, errors=errors)
+    metric = get_scorer(task.scorer).headline(method, task.metric)
+    return Result(model=model, task=task.name, language=task.language, capability=task.capability, method=method,
+                  metric=metric, n=0, score=None, ci_low=None, ci_high=None, errors=errors)
+
+
+async def run_eval(model_names: list[str], tasks: list[TaskSpec], *, store: Store, data_dir: Path,
+                   options: ModelOptions, method: str | None = None, limit: int | None = None,
+                   seed: int = DEFAULT_SEED, show_progress: bool = True, fewshot: int | None = None,
+                   prefer_loglikelihood: bool = False, allow_unsandboxed_code: bool = False,
+                   retry_errors: bool = False) -> RunReport:
+    """Run every task on every model; responses already in the store are not asked again."""
+    counters = Counters()
+    plans = prepare(tasks, data_dir, limit, seed, fewshot, allow_unsandboxed_code, counters)
+    runner = Runner(store, options.concurrency, show_progress, ScorerConfig(allow_unsandboxed_code),
+                    retry_errors, seed)
     results: list[Result] = []
     with runner.progress:
         for name in model_names:
@@ -248,14 +275,11 @@ async def run_eval(model_names: list[str], tasks: list[TaskSpec], *, store: Stor
                     run_id = store.start_run(name, task.name, m, manifest(task, model, m, files, seed, limit, len(samples)))
                     before = Counters(counters.model_calls, counters.cache_hits, counters.errors,
                                       skipped=counters.skipped)
-                    values = await runner.run_task(model, task, m, samples, pool, run_id, counters)
+                    scored = await runner.run_task(model, task, m, samples, pool, run_id, counters)
                     store.finish_run(run_id, counters.model_calls - before.model_calls,
                                      counters.cache_hits - before.cache_hits, counters.errors - before.errors)
-                    mean, low, high = mean_interval(values)
-                    results.append(Result(model=name, task=task.name, language=task.language,
-                                          capability=task.capability, n=len(values), score=mean, ci_low=low,
-                                          ci_high=high, method=m, errors=len(samples) - len(values) - (counters.skipped - before.skipped),
-                                          extra=_extras(store, name, task.name, m, {s.id for s in samples})))
+                    errors = len(samples) - len(scored) - (counters.skipped - before.skipped)
+                    results.append(task_result(store, name, task, m, scored, errors))
             finally:
                 await model.aclose()
     return RunReport(counters, results)

@@ -1,56 +1,67 @@
-"""Results (n, mean, 95% interval) recomputed from the scores in the store."""
+"""Results (n, mean, 95% interval, the scorer's other metrics) recomputed from the scores in the store.
+
+What a result reports beside its headline comes from the scorer's declaration (gapbench.scoring.registry):
+the means of its other item metrics, its corpus metrics and its breakdown. Stores written before scorers
+declared their metrics (no scorer recorded) give the headline only.
+"""
 
 from __future__ import annotations
 
-import json
-import re
 from collections import defaultdict
+from typing import Iterable
 
+from gapbench.schema.results import Breakdown, GroupRate, Result
+from gapbench.scoring.registry import Scorer, scorers
 from gapbench.stats.intervals import mean_interval
 from gapbench.store.db import Store
-from gapbench.types import Result
+from gapbench.store.rows import ScoreRow
 
 
 def results_from_store(store: Store, model: str | None = None, task: str | None = None) -> list[Result]:
-    groups: dict[tuple[str, str, str], list] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[ScoreRow]] = defaultdict(list)
     for row in store.scores(model=model, task=task):
-        groups[(row["model"], row["task"], row["method"])].append(row)
+        groups[(row.model, row.task, row.method)].append(row)
     open_errors: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for e in store.open_errors():
-        open_errors[(e["model"], e["task"], e["method"])].add(e["sample_id"])
-    results = []
-    for (m, t, method), rows in sorted(groups.items()):
-        mean, low, high = mean_interval([r["value"] for r in rows])
-        results.append(Result(model=m, task=t, language=rows[0]["language"], capability=rows[0]["capability"],
-                              n=len(rows), score=mean, ci_low=low, ci_high=high, method=method,
-                              errors=len(open_errors[(m, t, method)]), extra=task_extras(rows)))
-    return results
+        open_errors[(e.model, e.task, e.method)].add(e.sample_id)
+    return [summarise(rows, errors=len(open_errors[key])) for key, rows in sorted(groups.items())]
 
 
-def task_extras(rows) -> dict:
-    """Figures beside the mean, from the stored per-item details: refusal rate per subset (XSTest safe/unsafe,
-    deccp censored/uncensored), corpus BLEU and chrF for translation."""
-    details = [json.loads(r["details"] or "{}") for r in rows]
-    extras: dict = {}
-    if details and all("rules" in d for d in details):  # refusal scorer
-        by_target: dict[str, list[float]] = defaultdict(list)
-        for r in rows:
-            by_target[r["target"]].append(r["value"])
-        if 1 < len(by_target) <= 6:  # named subsets (safe/unsafe, censored/uncensored), not 68 topics
-            extras["refusal_rate_by_subset"] = {k: {"n": len(v), "rate": sum(v) / len(v)} for k, v in sorted(by_target.items())}
-    lengths = [re.match(r"len(\d+)-", r["sample_id"]) for r in rows]
-    if rows and all(lengths):  # needle: retrieval per haystack length (models skip the lengths they cannot hold)
-        by_len: dict[int, list[float]] = defaultdict(list)
-        for m, r in zip(lengths, rows):
-            by_len[int(m.group(1))].append(r["value"])
-        extras["retrieval_by_length"] = {str(k): {"n": len(v), "rate": sum(v) / len(v)} for k, v in sorted(by_len.items())}
-    if details and all("refs" in d for d in details):  # translation
-        from sacrebleu.metrics import BLEU, CHRF
+def summarise(rows: list[ScoreRow], errors: int = 0) -> Result:
+    """The result of one model × task × method from its scored items (at least one)."""
+    first = rows[0]
+    mean, low, high = mean_interval([r.value for r in rows])
+    scorer = scorers().get(first.scorer or "")
+    metrics, breakdown = ({}, None) if scorer is None else declared_figures(scorer, rows)
+    return Result(model=first.model, task=first.task, language=first.language, capability=first.capability,
+                  method=first.method, metric=first.metric or "score", n=len(rows), score=mean, ci_low=low,
+                  ci_high=high, errors=errors, metrics=metrics, breakdown=breakdown)
 
-        hyps = [r["extracted"] or "" for r in rows]
-        n_refs = min(len(d["refs"]) for d in details)
-        refs = [[d["refs"][i] for d in details] for i in range(n_refs)]
-        zh = rows[0]["language"] == "zh"
-        extras["corpus_bleu"] = round(BLEU(tokenize="zh" if zh else "13a").corpus_score(hyps, refs).score, 2)
-        extras["corpus_chrf"] = round(CHRF().corpus_score(hyps, refs).score, 2)
-    return extras
+
+def declared_figures(scorer: Scorer, rows: list[ScoreRow]) -> tuple[dict[str, float], Breakdown | None]:
+    """The scorer's other item metrics (means), its corpus metrics, and its breakdown of the headline."""
+    method, headline = rows[0].method, rows[0].metric
+    metrics: dict[str, float] = {}
+    for m in scorer.metrics_for(method, "item"):
+        values = [r.metrics[m.name] for r in rows if m.name in r.metrics]
+        if m.name != headline and len(values) == len(rows):
+            metrics[m.name] = sum(values) / len(values)
+    if scorer.corpus is not None and scorer.metrics_for(method, "corpus"):
+        metrics.update(scorer.corpus([(r.extracted, r.details) for r in rows], rows[0].language))
+    return metrics, _breakdown(scorer, rows)
+
+
+def _breakdown(scorer: Scorer, rows: Iterable[ScoreRow]) -> Breakdown | None:
+    spec = scorer.breakdown
+    if spec is None:
+        return None
+    by: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        if r.details.get(spec.key) is None:
+            return None  # items scored before the scorer recorded its groups
+        by[str(r.details[spec.key])].append(r.value)
+    if len(by) < spec.min_groups or (spec.max_groups is not None and len(by) > spec.max_groups):
+        return None
+    order = sorted(by, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+    return Breakdown(by=spec.key, label=spec.label,
+                     groups={k: GroupRate(n=len(by[k]), rate=sum(by[k]) / len(by[k])) for k in order})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from gapbench.errors import GapbenchError
-from gapbench.tasks.loader import LETTERS
+from gapbench.types import GREEDY_SEED, LETTERS
 from gapbench.tasks.spec import TaskSpec
 from gapbench.tasks.template import render
 from gapbench.types import Request, Sample
@@ -69,13 +70,18 @@ def plain_prompt(task: TaskSpec, sample: Sample, shots: list[Sample]) -> str:
     return "\n\n".join(out)
 
 
-def generate_request(task: TaskSpec, sample: Sample, shots: list[Sample], chat: bool) -> Request:
+def generate_request(task: TaskSpec, sample: Sample, shots: list[Sample], chat: bool,
+                     seed: int = GREEDY_SEED) -> Request:
+    """The request of a sample's first turn. Greedy tasks (temperature 0) always carry GREEDY_SEED, so their
+    cache keys do not depend on --seed; sampled tasks carry the run's seed."""
     gen = task.generation
+    sampling = {"max_tokens": gen.max_tokens, "temperature": gen.temperature,
+                "seed": seed if gen.temperature > 0 else GREEDY_SEED}
     if chat:
         messages = ([("system", task.prompt.system)] if task.prompt.system else []) + _turns(task, sample, shots)
-        return Request(kind="generate", messages=tuple(messages), max_tokens=gen.max_tokens, stop=tuple(gen.stop))
-    return Request(kind="generate", prompt=plain_prompt(task, sample, shots), max_tokens=gen.max_tokens,
-                   stop=tuple(gen.stop) or ("\n\n",))
+        return Request(kind="generate", messages=tuple(messages), stop=tuple(gen.stop), **sampling)
+    return Request(kind="generate", prompt=plain_prompt(task, sample, shots), stop=tuple(gen.stop) or ("\n\n",),
+                   **sampling)
 
 
 def loglikelihood_requests(task: TaskSpec, sample: Sample, shots: list[Sample]) -> list[Request]:
@@ -101,6 +107,6 @@ def next_turn_request(task: TaskSpec, first: Request, turns: list[str], answers:
         messages += [("assistant", answer), ("user", turn)]
         prompt = f"{prompt}\n{answer}\n\n{turn}"
     if first.messages:
-        return Request(kind="generate", messages=tuple(messages), max_tokens=first.max_tokens, stop=first.stop)
+        return replace(first, messages=tuple(messages))
     # plain completion: the default stop at a blank line would cut every answer after its first paragraph
-    return Request(kind="generate", prompt=prompt, max_tokens=first.max_tokens, stop=tuple(task.generation.stop))
+    return replace(first, prompt=prompt, stop=tuple(task.generation.stop))

@@ -40,9 +40,16 @@ def load_task_file(path: Path) -> TaskSpec:
     if not isinstance(data, dict):
         raise GapbenchError(f"task file {path}: expected a mapping of fields")
     try:
-        return TaskSpec.model_validate(data)
+        spec = TaskSpec.model_validate(data)
     except ValidationError as e:
         raise GapbenchError(f"task file {path}: {_first_error(e)}") from None
+    from gapbench.scoring.registry import check_task  # the scorers know what they support
+
+    try:
+        check_task(spec)
+    except GapbenchError as e:
+        raise GapbenchError(f"task file {path}: {e}") from None
+    return spec
 
 
 @lru_cache(maxsize=None)

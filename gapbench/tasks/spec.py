@@ -11,7 +11,6 @@ Capability = Literal[
 ]
 Language = Literal["zh", "en"]
 Method = Literal["generate", "loglikelihood"]
-ScorerName = Literal["choice", "numeric", "exact", "regex", "contains", "code", "chrf", "refusal", "answered"]
 
 
 class _Strict(BaseModel):
@@ -91,6 +90,7 @@ class PromptSpec(_Strict):
 
 class GenerationSpec(_Strict):
     max_tokens: StrictInt = Field(256, ge=1, le=32768)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)  # 0: greedy; above 0 the run's --seed seeds the sampling
     stop: list[StrictStr] = []
 
 
@@ -115,8 +115,8 @@ class TaskSpec(_Strict):
     dataset: DatasetSpec
     fewshot: FewshotSpec | None = None
     prompt: PromptSpec
-    scorer: ScorerName
-    metric: StrictStr = "accuracy"  # what the score means: accuracy, pass@1, chrF, refusal_rate, answered…
+    scorer: StrictStr  # a registered scorer (gapbench.scoring.registry); checked when the file is read
+    metric: StrictStr | None = None  # the headline among the scorer's declared metrics (default: its first)
     methods: list[Method] = ["generate"]  # the first is the default
     answer_pattern: StrictStr | None = None  # scorer `regex`: a match in the answer scores 1
     generation: GenerationSpec = GenerationSpec()
