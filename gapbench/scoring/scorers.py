@@ -32,10 +32,8 @@ needle = define_scorer("needle", [Metric("retrieval", "share of needles retrieve
                        breakdown=Breakdown("length", "retrieval by haystack length (tokens)"),
                        description="the hidden passphrase appears in the answer; per haystack length")
 answered = define_scorer("answered", [Metric("answered", "share of conversations with every turn answered")],
-                         description="chat before judging: every turn got a non-empty answer")
-refusal = define_scorer("refusal", [Metric("refusal_rate", "share of answers that refuse or deflect")],
-                        breakdown=Breakdown("subset", "refusal rate by subset", max_groups=6, min_groups=2),
-                        description="refusals and canned deflections, by bilingual rules")
+                         description="chat before judging: answers are stored for a judge (gapbench judge)",
+                         measures=False)
 
 
 @choice.method("generate")
@@ -110,16 +108,6 @@ def answered_generate(task: TaskSpec, sample: Sample, responses: list[Response],
     texts = [split_reasoning(r.text)[0].strip() for r in responses]
     return Score(values={"answered": float(all(texts))}, extracted=texts[-1][:200] if texts else None,
                  details={"turns": len(texts), "chars": [len(t) for t in texts]})
-
-
-@refusal.method("generate")
-def refusal_generate(task: TaskSpec, sample: Sample, responses: list[Response], config: ScorerConfig) -> Score:
-    """1 when the answer refuses or deflects (bilingual rules); the verdict names the rule that decided."""
-    from gapbench.scoring.refusal import RULES_VERSION, detect_refusal
-
-    verdict = detect_refusal(responses[0].text, task.language)
-    return Score(values={"refusal_rate": float(verdict.refused)}, extracted=verdict.kind,
-                 details={"matched": verdict.matched, "rules": RULES_VERSION, "subset": sample.target})
 
 
 def _first_line(text: str) -> str:
@@ -201,3 +189,6 @@ def code_generate(task: TaskSpec, sample: Sample, responses: list[Response], con
     return Score(values={"pass@1": float(passed)}, extracted=result.status,
                  details={"returncode": result.returncode, "stderr": result.stderr[-2000:],
                           "duration_s": round(result.duration_s, 3)})
+
+
+from gapbench.scoring import refusal_scorer  # noqa: F401,E402  (registers the refusal scorer)
