@@ -1,6 +1,8 @@
 """`anthropic/` provider: Claude through the native Messages API (POST {base_url}/v1/messages).
 
-Text content blocks are the answer; "thinking" blocks are kept apart as reasoning.
+Text content blocks are the answer; "thinking" blocks are kept apart as reasoning. The preset's request
+rules decide which sampling parameters are sent (Opus 4.7 and later reject temperature) and how
+thinking is switched (a budget, adaptive, or always on).
 The key (ANTHROPIC_API_KEY or --api-key) is sent as x-api-key and never enters ModelInfo or a message.
 """
 
@@ -13,6 +15,7 @@ from gapbench.errors import GapbenchError, ModelCallError
 from gapbench.models.http import HTTPModelBase, is_loopback
 from gapbench.models.presets import get_preset
 from gapbench.models.registry import ModelOptions, register_provider
+from gapbench.models.rules import omitted, resolve, sampling_params, split_thinking, switch_fields, token_fields
 from gapbench.types import Request, Response
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -51,20 +54,25 @@ class AnthropicModel(HTTPModelBase):
             headers["x-api-key"] = self._api_key
         return headers
 
-    def _body(self, request: Request) -> dict[str, Any]:
+    def _body(self, request: Request, budget_factor: int = 1) -> tuple[dict[str, Any], int]:
         system, turns = split_system(request.messages, request.prompt)
-        body: dict[str, Any] = {"model": self.info.model, "max_tokens": request.max_tokens, "messages": turns}
+        eff = self.rules
+        total, reasoning = token_fields(eff, request.max_tokens, budget_factor)
+        body: dict[str, Any] = {"model": self.info.model, "max_tokens": total, "messages": turns}
         if system:
             body["system"] = system
-        body["temperature"] = request.temperature
-        if request.top_p != 1.0:
-            body["top_p"] = request.top_p
-        if request.stop:
+        params = sampling_params(eff, request.temperature, request.top_p)
+        if "temperature" in params:
+            body["temperature"] = params["temperature"]
+        if params.get("top_p", 1.0) != 1.0:
+            body["top_p"] = params["top_p"]
+        if request.stop and not omitted(eff, "stop"):
             body["stop_sequences"] = list(request.stop)
-        return body
+        return switch_fields(eff, body, request.temperature, reasoning), reasoning
 
-    async def generate(self, request: Request) -> Response:
-        data, latency = await self._post_json(messages_url(self.info.base_url), self._body(request))
+    async def _ask(self, request: Request, budget_factor: int) -> tuple[Response, int]:
+        body, reasoning_budget = self._body(request, budget_factor)
+        data, latency = await self._post_json(messages_url(self.info.base_url), body)
         blocks = data.get("content")
         if not isinstance(blocks, list):
             err = data.get("error") or data
@@ -88,19 +96,22 @@ class AnthropicModel(HTTPModelBase):
             latency_s=latency,
             raw=data,
             finish_reason=data.get("stop_reason"),
-        )
+        ), reasoning_budget
 
 
 def _factory(model: str, options: ModelOptions) -> AnthropicModel:
     preset = get_preset(PROVIDER)
+    typed = model
+    model, thinking = split_thinking(model)
     if not model:
         raise GapbenchError(f"--model {PROVIDER}/: give a model id, e.g. {PROVIDER}/{preset['default_models'][0]}")
     base_url = (options.base_url or os.environ.get("ANTHROPIC_BASE_URL") or preset["base_url"]).rstrip("/")
     key_env = preset["api_key_env"]
     api_key = options.api_key or os.environ.get(key_env) or None
     if api_key is None and not is_loopback(base_url):
-        raise GapbenchError(f"--model {PROVIDER}/{model}: set {key_env} to call {PROVIDER}")
-    return AnthropicModel(PROVIDER, model, base_url, api_key, options)
+        raise GapbenchError(f"--model {PROVIDER}/{typed}: set {key_env} to call {PROVIDER}")
+    rules = resolve(preset, model, thinking, f"{PROVIDER}/{typed}", (options.extra or {}).get("reasoning_budget_cap"))
+    return AnthropicModel(PROVIDER, model, base_url, api_key, options, rules, f"{PROVIDER}/{typed}")
 
 
 register_provider(PROVIDER, _factory, "Anthropic Claude, native Messages API [US; key ANTHROPIC_API_KEY]")

@@ -1,5 +1,7 @@
 """HTTP plumbing shared by the providers that speak to a server (OpenAI-compatible, Anthropic):
-one httpx client per event loop, retries with backoff, timing, redacted error messages."""
+one httpx client per event loop, retries with backoff, timing, redacted error messages, and the
+truncation rule (an answer cut off by the token limit is an error, asked once more with a larger
+reasoning budget where the preset allows it)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from gapbench.errors import ModelCallError
 from gapbench.models.base import ModelInfo
 from gapbench.models.registry import ModelOptions
 from gapbench.models.retry import call_with_retries, one_line, redact
+from gapbench.models.rules import Effective
+from gapbench.models.truncation import is_truncated, truncation_error
 from gapbench.types import Request, Response
 
 
@@ -32,10 +36,14 @@ class HTTPModelBase:
     """Shared plumbing: a lazily created httpx client per event loop, retries, timing."""
 
     def __init__(self, provider: str, model: str, base_url: str, api_key: str | None,
-                 options: ModelOptions | None = None):
+                 options: ModelOptions | None = None, rules: Effective | None = None, name: str | None = None):
         options = options or ModelOptions()
-        self.info = ModelInfo(name=f"{provider}/{model}", provider=provider, model=model,
-                              base_url=base_url.rstrip("/"), chat=True, supports_loglikelihood=False)
+        self.rules = rules
+        settings = rules.settings() if rules is not None else {}
+        extra = rules.manifest() if rules is not None else {}
+        self.info = ModelInfo(name=name or f"{provider}/{model}", provider=provider, model=model,
+                              base_url=base_url.rstrip("/"), chat=True, supports_loglikelihood=False,
+                              settings=settings, extra=extra)
         self.max_concurrency = max(1, int(options.concurrency))
         self._api_key = api_key or None
         self._timeout_s = float(options.timeout_s)
@@ -81,6 +89,22 @@ class HTTPModelBase:
             raise ModelCallError(f"{self.info.name}: response is not a JSON object: {self._clean(resp.text)}",
                                  retryable=False)
         return data, latency
+
+    async def _ask(self, request: Request, budget_factor: int) -> tuple[Response, int]:
+        """One call; returns the response and the reasoning budget it was asked with."""
+        raise NotImplementedError
+
+    async def generate(self, request: Request) -> Response:
+        response, budget = await self._ask(request, 1)
+        if not is_truncated(response):
+            return response
+        factor = self.rules.retry_factor() if self.rules is not None else 0
+        if factor > 1:  # thinking ate the budget: once more with a larger reasoning budget
+            again, larger = await self._ask(request, factor)
+            if not is_truncated(again):
+                return again
+            raise truncation_error(again, request.max_tokens, budget, larger)
+        raise truncation_error(response, request.max_tokens, budget)
 
     def _clean(self, text: Any) -> str:
         return one_line(redact(str(text), (self._api_key,)))

@@ -1,13 +1,14 @@
 """OpenAI chat-completions providers: `openai/` plus every protocol-"openai" preset in presets.yaml.
 
-`deepseek/deepseek-chat` posts to the DeepSeek preset's {base_url}/chat/completions with the key
-from DEEPSEEK_API_KEY. The key lives only on the model object: never in ModelInfo or a message.
+`deepseek/deepseek-v4-flash` posts to the DeepSeek preset's {base_url}/chat/completions with the key
+from DEEPSEEK_API_KEY, under the preset's request rules (gapbench.models.rules): which parameters are
+sent, in which ranges, the max-tokens field, the thinking switch. The key lives only on the model
+object: never in ModelInfo or a message.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 from gapbench.errors import GapbenchError, ModelCallError
@@ -15,9 +16,9 @@ from gapbench.models.http import HTTPModelBase, is_loopback
 from gapbench.models.presets import get_preset, read_presets
 from gapbench.models.registry import ModelOptions, register_provider
 from gapbench.models.reasoning import split_reasoning
+from gapbench.models.rules import omitted, resolve, sampling_params, split_thinking, switch_fields, \
+    token_fields
 from gapbench.types import Request, Response
-
-REASONING_BUDGET = 16384  # o1/o3/GPT-5: completion tokens allowed for hidden reasoning besides the answer
 
 
 def _content_text(content: Any) -> str:
@@ -26,11 +27,6 @@ def _content_text(content: Any) -> str:
     if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}, ...]
         return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
     return str(content)
-
-
-def _uses_completion_tokens(base_url: str, model: str) -> bool:
-    """OpenAI reasoning models reject max_tokens/temperature/top_p on chat completions."""
-    return "api.openai.com" in base_url and re.match(r"^(o\d|gpt-5)", model) is not None
 
 
 class OpenAICompatModel(HTTPModelBase):
@@ -42,24 +38,26 @@ class OpenAICompatModel(HTTPModelBase):
             headers["Authorization"] = f"Bearer {self._api_key}"
         return headers
 
-    def _body(self, request: Request) -> dict[str, Any]:
+    def _body(self, request: Request, budget_factor: int = 1) -> tuple[dict[str, Any], int]:
+        """The request body under the preset's rules, and the reasoning budget it carries."""
         if request.messages:
             messages = [{"role": role, "content": content} for role, content in request.messages]
         else:
             messages = [{"role": "user", "content": request.prompt}]
         body: dict[str, Any] = {"model": self.info.model, "messages": messages}
-        if _uses_completion_tokens(self.info.base_url, self.info.model):
-            # reasoning models spend hidden tokens from the same budget: keep the answer's budget on top
-            body["max_completion_tokens"] = request.max_tokens + REASONING_BUDGET
-        else:
-            body.update(max_tokens=request.max_tokens, temperature=request.temperature, top_p=request.top_p)
-        body["seed"] = request.seed
-        if request.stop:
+        eff = self.rules
+        total, reasoning = token_fields(eff, request.max_tokens, budget_factor)
+        body[eff.rules.max_tokens_field] = total
+        body.update(sampling_params(eff, request.temperature, request.top_p))
+        if not omitted(eff, "seed"):
+            body["seed"] = request.seed
+        if request.stop and not omitted(eff, "stop"):
             body["stop"] = list(request.stop)
-        return body
+        return switch_fields(eff, body, request.temperature, reasoning), reasoning
 
-    async def generate(self, request: Request) -> Response:
-        data, latency = await self._post_json(f"{self.info.base_url}/chat/completions", self._body(request))
+    async def _ask(self, request: Request, budget_factor: int) -> tuple[Response, int]:
+        body, reasoning_budget = self._body(request, budget_factor)
+        data, latency = await self._post_json(f"{self.info.base_url}/chat/completions", body)
         choices = data.get("choices")
         if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
             err = data.get("error") or data.get("message") or data
@@ -78,12 +76,14 @@ class OpenAICompatModel(HTTPModelBase):
             latency_s=latency,
             raw=data,
             finish_reason=choice.get("finish_reason"),
-        )
+        ), reasoning_budget
 
 
 def _make_factory(preset_name: str):
     def factory(model: str, options: ModelOptions) -> OpenAICompatModel:
         preset = get_preset(preset_name)
+        typed = model
+        model, thinking = split_thinking(model)
         if not model:
             raise GapbenchError(f"--model {preset_name}/: give a model id, e.g. "
                                 f"{preset_name}/{(preset['default_models'] or ['MODEL'])[0]}")
@@ -95,8 +95,10 @@ def _make_factory(preset_name: str):
         # plain openai/ against any custom URL (a local server) and any preset on loopback need no key
         needs_key = not is_loopback(base_url) and not (preset_name == "openai" and custom_url)
         if api_key is None and needs_key:
-            raise GapbenchError(f"--model {preset_name}/{model}: set {key_env} to call {preset_name}")
-        return OpenAICompatModel(preset_name, model, base_url, api_key, options)
+            raise GapbenchError(f"--model {preset_name}/{typed}: set {key_env} to call {preset_name}")
+        rules = resolve(preset, model, thinking, f"{preset_name}/{typed}",
+                        (options.extra or {}).get("reasoning_budget_cap"))
+        return OpenAICompatModel(preset_name, model, base_url, api_key, options, rules, f"{preset_name}/{typed}")
 
     return factory
 
