@@ -57,6 +57,7 @@ class CatalogModel(BaseModel):
     price_in_per_mtok: float | None = Field(default=None, ge=0)
     price_out_per_mtok: float | None = Field(default=None, ge=0)
     provider: str | None = None
+    retired: dt.date | None = None  # the vendor's shutdown date for the API id in `provider` (kept, not deleted)
     flagship_openai: bool = False
     notes: str | None = None
 
