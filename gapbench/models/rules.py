@@ -160,7 +160,7 @@ class Effective:
         return "greedy (temperature 0)"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"preset": self.preset, "thinking": self.thinking,
+        return {"preset": self.preset, "thinking_mode": self.thinking,
                 "reasoning_budget": self.reasoning_budget(), **self.rules.model_dump(mode="json")}
 
     def settings(self) -> dict[str, Any]:
