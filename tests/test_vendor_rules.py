@@ -211,3 +211,31 @@ def test_run_against_the_thinking_standin_gives_errors_with_the_reason_never_zer
     (result,) = off["results"]
     assert off["errors"] == 0 and result["n"] == 3 and result["score"] == 1.0
     assert result["model"] == "deepseek/deepseek-v4-flash"
+
+
+def test_models_check_reports_auth_model_and_parameters_in_one_line_each(standin, tmp_path):
+    from fakeserver import FakeServer
+
+    deepseek, minimax, glm = standin("deepseek"), standin("minimax", key_prefix="sk-cn-"), standin("glm")
+    missing = FakeServer()
+    missing.default = (404, {}, {"error": {"message": "The model `kimi-k3` does not exist"}})
+    env = {p["api_key_env"]: "" for p in load_presets()} | {f"{p['name'].upper()}_BASE_URL": "" for p in load_presets()}
+    env |= {"DEEPSEEK_BASE_URL": deepseek.url + "/v1",
+            "MINIMAX_BASE_URL": minimax.url + "/v1", "MINIMAX_API_KEY": "sk-intl-SECRET-KEY-123",
+            "ZHIPU_BASE_URL": glm.url + "/v1", "MOONSHOT_BASE_URL": glm.url + "/v1",
+            "OPENAI_BASE_URL": missing.url + "/v1", "OPENAI_API_KEY": "sk-local"}
+    try:
+        proc = gapbench_cli("models", "--check", "--model",
+                            "deepseek/deepseek-v4-flash,deepseek/deepseek-v4-flash+think,minimax/MiniMax-M2.7,"
+                            "zhipu/glm-5.1,moonshot/kimi-k2.6,openai/gpt-6-luna,qwen/qwen3-max", env=env, cwd=tmp_path)
+    finally:
+        missing.close()
+    assert proc.returncode == 0, proc.stderr
+    lines = {tuple(line.split()[:3]) for line in proc.stdout.splitlines()}
+    assert {("deepseek", "deepseek-v4-flash", "ok"), ("deepseek", "deepseek-v4-flash+think", "ok"),
+            ("minimax", "MiniMax-M2.7", "auth"), ("zhipu", "glm-5.1", "ok"), ("moonshot", "kimi-k2.6", "parameters"),
+            ("openai", "gpt-6-luna", "model"), ("qwen", "qwen3-max", "skipped")} == lines, proc.stdout
+    assert "sk-intl-SECRET" not in proc.stdout + proc.stderr
+    assert len(proc.stdout.splitlines()) == 7 and list(tmp_path.iterdir()) == []  # nothing stored
+    think = [r["body"] for r in deepseek.requests if r["body"].get("thinking", {}).get("type") == "enabled"]
+    assert think[0]["max_tokens"] == 16 + 256  # the check's small reasoning budget

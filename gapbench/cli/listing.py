@@ -54,14 +54,23 @@ def tasks_cmd(data_dir, as_json):
 
 
 @click.command("models")
+@click.option("--check", "check", is_flag=True,
+              help="Send one tiny request per configured preset (key variable set) and report, one line each, "
+                   "whether the key, the model and the request parameters are accepted. Stores nothing.")
+@click.option("--model", "check_models", default=None, metavar="P/M[,P/M…]",
+              help="With --check: these provider/model names instead of each preset's first default model.")
 @json_option
-def models_cmd(as_json):
+def models_cmd(check, check_models, as_json):
     """List providers, bundled local models and API presets (with the key variable each needs)."""
+    if check or check_models:
+        return _check(check_models, as_json)
     local = [{"name": f"local/{m.alias}", "developer": m.developer, "country": m.country, "chat": m.chat,
               "description": m.description, "packages": list(m.packages)} for m in LOCAL_MODELS.values()]
     presets = [{"provider": p["name"], "base_url": p["base_url"], "api_key_env": p.get("api_key_env"),
                 "protocol": p.get("protocol", "openai"), "country": p.get("country"),
-                "default_models": p.get("default_models", [])} for p in load_presets()]
+                "default_models": p.get("default_models", []), "regions": p.get("regions", {}),
+                "checked": p.get("checked"), "verified": p.get("verified", ""), "sources": p.get("sources", [])}
+               for p in load_presets()]
     if as_json:
         print_json({"providers": providers(), "local": local, "presets": presets})
         return
@@ -79,3 +88,27 @@ def models_cmd(as_json):
         t.add_row(p["provider"], p["country"] or "", p["api_key_env"] or "", p["base_url"],
                   ", ".join(p["default_models"][:3]))
     out.print(t)
+
+
+def _check(check_models: str | None, as_json: bool) -> None:
+    import asyncio
+
+    from gapbench.models.check import check_presets
+    from gapbench.models.registry import split_name
+
+    wanted: dict[str, list[str]] | None = None
+    if check_models:
+        wanted = {}
+        for name in (n.strip() for n in check_models.split(",") if n.strip()):
+            provider, model = split_name(name)
+            wanted.setdefault(provider, []).append(model)
+        known = {p["name"] for p in load_presets()}
+        unknown = sorted(set(wanted) - known)
+        if unknown:
+            raise GapbenchError(f"--model: no preset named {', '.join(unknown)} (see `gapbench models`)")
+    results = asyncio.run(check_presets(wanted))
+    if as_json:
+        print_json({"checks": [r.to_json() for r in results]})
+        return
+    for r in results:
+        print(r.line())
