@@ -28,7 +28,7 @@ QUESTION = Request(kind="generate", messages=(("user", "What is 3 + 4?"),), max_
 FAMILY = [("openai", "gpt-6*", "openai_reasoning"), ("anthropic", "*", "anthropic"), ("deepseek", "*", "deepseek"),
           ("qwen", "*", "dashscope"), ("moonshot", "*", "kimi"), ("zhipu", "*", "glm"), ("minimax", "*", "minimax"),
           ("hunyuan", "deepseek-v4*", "deepseek"), ("openrouter", "*", "openrouter"),
-          ("siliconflow", "*", "siliconflow"), ("openrouter", "*", "openrouter")]
+          ("siliconflow", "*", "siliconflow")]
 
 
 def family_of(preset: str, model: str) -> str:
@@ -48,7 +48,7 @@ def ask(name: str, url: str, request: Request = QUESTION, **opts):
 
 
 @pytest.fixture
-def standin(request):
+def standin():
     servers = []
 
     def make(family, **kw):
