@@ -196,7 +196,8 @@ def find(name: str, catalog: list[CatalogModel] | None = None) -> CatalogModel |
     if not name:
         return None
     exact, loose = _index(catalog if catalog is not None else _builtin())
-    keys = [name.strip()]
+    name = re.sub(r"\+(?:no)?think$", "", name.strip())  # a thinking setup of the same model (issue #14)
+    keys = [name]
     if "/" in keys[0]:
         keys.append(keys[0].split("/", 1)[1])
     for k in keys:

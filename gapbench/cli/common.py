@@ -32,7 +32,9 @@ def results_table(results: list[Result], title: str = "Results") -> Table:
     for r, text in zip(results, beside):
         score = "—" if r.score is None else f"{r.score:.3f}"
         interval = "—" if r.ci_low is None else f"[{r.ci_low:.3f}, {r.ci_high:.3f}]"
-        row = [r.model, r.task, r.language, r.capability, r.method, r.metric, str(r.n), score, interval, str(r.errors)]
+        score = "not judged" if r.score is None and r.note else score
+        errors = f"{r.errors} ({r.truncated} truncated)" if r.truncated else str(r.errors)
+        row = [r.model, r.task, r.language, r.capability, r.method, r.metric, str(r.n), score, interval, errors]
         table.add_row(*row, *([text] if any(beside) else []))
     return table
 

@@ -10,6 +10,7 @@ from gapbench import __version__
 from gapbench.cli.claims import claims_cmd
 from gapbench.cli.compare import compare_cmd
 from gapbench.cli.demo import demo_cmd
+from gapbench.cli.judge import judge_cmd
 from gapbench.cli.lag import lag_cmd
 from gapbench.cli.listing import models_cmd, tasks_cmd
 from gapbench.cli.report import report_cmd
@@ -30,7 +31,7 @@ def cli():
 
 
 for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd, sandbox_cmd, compare_cmd, claims_cmd,
-                report_cmd, lag_cmd, schema_cmd):
+                report_cmd, lag_cmd, schema_cmd, judge_cmd):
     cli.add_command(command)
 
 

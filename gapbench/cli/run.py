@@ -7,9 +7,11 @@ import sys
 
 import click
 
-from gapbench.cli.common import console, data_dir_option, db_option, json_option, print_json, results_table
 from gapbench import settings
+from gapbench.cli.common import console, data_dir_option, db_option, json_option, print_json, results_table
+from gapbench.cli.judge import judge_options, print_judge_report
 from gapbench.errors import GapbenchError
+from gapbench.judging.flow import run_judging
 from gapbench.models.registry import ModelOptions
 from gapbench.runner.run import DEFAULT_SEED, run_eval
 from gapbench.store.db import Store
@@ -55,10 +57,15 @@ def split_list(value: str, flag: str) -> list[str]:
                    "by default they stay errors and are not re-sent on every run.")
 @click.option("--allow-unsandboxed-code", is_flag=True,
               help="Run model-written code even where the sandbox (network namespace) is unavailable. Dangerous.")
+@click.option("--judge", "judge_model", default=None, metavar="MODEL",
+              help="Chat tasks (mt_bench, alignbench): have this model judge the answers after the run "
+                   "(as `gapbench judge`).")
+@judge_options
 @json_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_dir, concurrency, base_url, timeout_s, retries, n_ctx, threads,
-            seed, retry_errors, allow_unsandboxed_code, as_json, quiet):
+            seed, retry_errors, allow_unsandboxed_code, judge_model, judge_temperature, judge_max_tokens,
+            judge_attempts, as_json, quiet):
     """Run tasks on models and print accuracy with 95% intervals.
 
     Every response is stored in SQLite as it arrives; running the same command again
@@ -84,10 +91,19 @@ def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_d
                                       limit=limit, seed=seed, fewshot=fewshot, show_progress=not quiet and not as_json,
                                       allow_unsandboxed_code=allow_unsandboxed_code,
                                       retry_errors=retry_errors))
+        judged = None
+        chat = [t for t in specs if t.capability == "chat"]
+        if judge_model and chat:
+            judged = asyncio.run(run_judging(
+                store, settings.data_dir(data_dir), judge_model, options, chat, models=split_list(models, "--model"),
+                temperature=judge_temperature, max_tokens=judge_max_tokens, attempts=judge_attempts,
+                retry_errors=retry_errors))
     finally:
         store.close()
+    summary = report.summary()
+    summary.judged = judged
     if as_json:
-        print_json(report.to_json())
+        print_json(summary.to_json())
         return
     out = console()
     out.print(results_table(report.results))
@@ -95,7 +111,16 @@ def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_d
     out.print(f"model calls: {c.model_calls} · cache hits: {c.cache_hits} · errors: {c.errors} · store: {store.path}")
     if c.skipped:
         out.print(f"skipped: {c.skipped} items longer than the context window")
+    for model in dict.fromkeys(r.model for r in report.results):
+        mine = [r for r in report.results if r.model == model]
+        cut = sum(r.truncated for r in mine)
+        if cut:
+            asked = sum(r.n + r.errors for r in mine)
+            out.print(f"{model}: {cut} of {asked} answers truncated at the token limit (errors, not scores; "
+                      "thinking models need a reasoning budget: see `gapbench models`)")
     for message in c.messages[:10]:
         print(f"note: {message}" if "skipped" in message else f"error: {message}", file=sys.stderr)
     if len(c.messages) > 10:
         print(f"… and {len(c.messages) - 10} more (transient errors are asked again on the next run)", file=sys.stderr)
+    if judged is not None:
+        print_judge_report(judged)

@@ -115,7 +115,10 @@ def _own(claim: Claim, store) -> dict[str, Any] | None:
                 "value": mean, "ci_low": low, "ci_high": high,
                 "text": f"own runs of {own.model} on {', '.join(own.tasks)}: {100 * mean:.1f} "
                         f"[{100 * low:.1f}, {100 * high:.1f}] (n={len(values)}) vs claimed {claim.claimed}"}
-    pairs = task_pairs(store, own.model, own.versus, own.tasks)
+    tasks = judged_tasks(store, own.model, own.versus, own.tasks)
+    # a judge's 1-10 ratings enter as shares of the scale, like accuracies: (rating − 1) / 9
+    pairs = [(t, *(((x - 1) / 9 if "@" in t else x) for x in (a, b)))
+             for t, a, b in task_pairs(store, own.model, own.versus, tasks)]
     if not pairs:
         return None
     diff, low, high = cell_bootstrap([(a, b) for _, a, b in pairs], n_boot=10000, seed=0)
@@ -124,6 +127,21 @@ def _own(claim: Claim, store) -> dict[str, Any] | None:
             "ci_low": low, "ci_high": high, "n_paired": n,
             "text": f"own paired runs {own.model} − {own.versus} on {', '.join(t for t, _, _ in pairs)}: "
                     f"{100 * diff:+.1f} points [{100 * low:+.1f}, {100 * high:+.1f}] (n={n})"}
+
+
+def judged_tasks(store, model: str, versus: str | None, tasks: list[str]) -> list[str]:
+    """Task names as stored: `alignbench@*` stands for the judged AlignBench scores of one judge, the one that
+    judged most answers of the two models (scores of two judges are never mixed)."""
+    stored = {r.task for m in (model, versus) if m for r in store.scores(model=m)}
+    out = []
+    for t in tasks:
+        if not t.endswith("@*"):
+            out.append(t)
+            continue
+        found = sorted(x for x in stored if x.startswith(t[:-1]))
+        if found:
+            out.append(max(found, key=lambda x: (len(store.scores(model=model, task=x)), x)))
+    return out
 
 
 def _published(claim: Claim, source: str, rows: dict[str, dict[str, Any]] | None) -> dict[str, Any] | None:

@@ -25,6 +25,7 @@ from gapbench.stats.power import minimum_detectable, power_note, summary_note
 from gapbench.stats.selection import SPLIT_RULE, split_values
 from gapbench.stats.tests import (benjamini_hochberg, cell_permutation_test, holm, mcnemar_exact,
                                   paired_permutation_test)
+from gapbench.scoring.registry import measures
 from gapbench.store.db import Store
 
 # Tie-break between methods with the same number of pairs: "generate" first (it is the default method).
@@ -48,8 +49,8 @@ def _load(store: Store, model: str, tasks: list[str] | None) -> dict[str, dict[s
     wanted = None if tasks is None else set(tasks)
     out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in store.scores(model=model):
-        if wanted is not None and r.task not in wanted:
-            continue
+        if (wanted is not None and r.task not in wanted) or not measures(r.scorer):
+            continue  # placeholders (chat answers not judged yet) are never compared
         slot = out[r.task].setdefault(r.method, {"capability": r.capability, "language": r.language, "values": {}})
         slot["values"][r.sample_id] = float(r.value)
     return out

@@ -122,19 +122,33 @@ def _task_facts(task: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- sections
+def setup_of(manifest: dict[str, Any]) -> str | None:
+    """How an API model was asked, in words: thinking and what replaced greedy sampling (issue #14)."""
+    model = manifest.get("model") or {}
+    parts = []
+    if model.get("thinking") not in (None, "none"):
+        budget = model.get("reasoning_budget")
+        parts.append(f"thinking {model['thinking']}" + (f" (reasoning budget {budget})" if budget else ""))
+    if model.get("sampling") and model["sampling"] != "greedy":
+        parts.append(str(model["sampling"]))
+    return "; ".join(parts) or None
+
+
 def _leaderboard(store: Store) -> list[dict[str, Any]]:
     run_ids: dict[tuple, set] = defaultdict(set)
     for row in store.scores():
         if row.run_id is not None:
             run_ids[(row.model, row.task, row.method)].add(int(row.run_id))
+    setups = {r.run_id: setup_of(r.manifest) for r in store.runs()}
     facts: dict[str, dict] = {}
     tasks: dict[str, dict] = {}
     rows = []
     for r in results_from_store(store):
         f = facts.setdefault(r.model, model_facts(r.model))
         t = tasks.setdefault(r.task, _task_facts(r.task))
-        rows.append({**r.to_json(), "country": f["country"], "description": t["description"],
-                     "run_ids": sorted(run_ids[(r.model, r.task, r.method)])})
+        ids = sorted(run_ids[(r.model, r.task, r.method)])
+        rows.append({**r.to_json(), "country": f["country"], "description": t["description"], "run_ids": ids,
+                     "setup": setups.get(ids[-1]) if ids else None})
     return rows
 
 

@@ -96,7 +96,11 @@ def _short(text: str, n: int) -> str:
 def leaderboard_svg(rows: list[dict], colours: dict[str, str]) -> Markup:
     """Dot per (task, model) with its 95% interval as a whisker, tasks grouped, x = score on 0..1."""
     groups: dict[tuple, list[dict]] = {}
-    for r in sorted(rows, key=lambda r: (r["capability"], r["language"], r["task"], r["method"], r["model"])):
+    scored = [r for r in rows if r.get("score") is not None]  # chat answers not judged yet have no score
+    for r in sorted(scored, key=lambda r: (r["capability"], r["language"], r["task"], r["method"], r["model"])):
+        top = 10.0 if r.get("scale") == "1-10" else 1.0  # a judge's 1-10 ratings are drawn as tenths
+        r = {**r, **{k: (r[k] / top if r.get(k) is not None else None) for k in ("score", "ci_low", "ci_high")},
+             "shown": r}
         groups.setdefault((r["capability"], r["language"], r["task"], r["method"]), []).append(r)
     width, left, right, top = 1000, 300, 190, 48
     plot_w = width - left - right
@@ -111,7 +115,7 @@ def leaderboard_svg(rows: list[dict], colours: dict[str, str]) -> Markup:
     y = top
     for (cap, lang, task, method), rs in groups.items():
         desc = rs[0].get("description") or ""
-        metric = rs[0].get("metric") or "score"
+        metric = (rs[0].get("metric") or "score") + (" (1-10, drawn /10)" if rs[0].get("scale") == "1-10" else "")
         body.append(f'<rect x="4" y="{y + 2}" width="{width - 8}" height="{head_h - 6}" fill="#f4f6f8" rx="4"/>')
         body.append(_text(12, y + 18, f"{task}", "start", 13, "#111", "bold"))
         body.append(_text(12, y + 30, f"{cap} · {lang} · {metric}" + (f" · {method}" if method != "generate" else ""),
@@ -122,8 +126,9 @@ def leaderboard_svg(rows: list[dict], colours: dict[str, str]) -> Markup:
         for r in rs:
             cy = y + row_h / 2
             c = colours.get(r["model"], "#555")
-            tip = (f"{r['model']} on {task} ({method}): {fmt(r['score'], 3)} "
-                   f"[{fmt(r['ci_low'], 3)}, {fmt(r['ci_high'], 3)}], n={r['n']}; runs {r.get('run_ids', [])}")
+            sh = r["shown"]
+            tip = (f"{r['model']} on {task} ({method}): {fmt(sh['score'], 3)} "
+                   f"[{fmt(sh['ci_low'], 3)}, {fmt(sh['ci_high'], 3)}], n={r['n']}; runs {r.get('run_ids', [])}")
             body.append("<g>" + _title(tip))
             body.append(_text(left - 10, cy + 4, _short(r["model"], 40), "end", 12, "#222"))
             if r.get("ci_low") is not None and r.get("ci_high") is not None:
@@ -133,8 +138,9 @@ def leaderboard_svg(rows: list[dict], colours: dict[str, str]) -> Markup:
                     body.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{cy - 5:.1f}" y2="{cy + 5:.1f}" '
                                 f'stroke="{c}" stroke-width="1.6"/>')
             body.append(f'<circle cx="{x(r["score"]):.1f}" cy="{cy:.1f}" r="5" fill="{c}" stroke="#fff"/>')
+            shown = r["shown"]
             body.append(_text(left + plot_w + 10, cy + 4,
-                              f"{fmt(r['score'])} [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}] n={r['n']}",
+                              f"{fmt(shown['score'])} [{fmt(shown['ci_low'])}, {fmt(shown['ci_high'])}] n={r['n']}",
                               "start", 11, "#333"))
             body.append("</g>")
             y += row_h

@@ -17,10 +17,11 @@ from gapbench.models.base import Model
 from gapbench.models.registry import ModelOptions, create_model
 from gapbench.runner.progress import make_progress
 from gapbench.runner.select import select_samples
-from gapbench.schema.results import Result, RunSummary
+from gapbench.schema.results import Result
+from gapbench.schema.run import RunSummary
 from gapbench.scoring.registry import Scorer, ScorerConfig, get_scorer
 from gapbench.store.db import Store, cache_key
-from gapbench.store.results import summarise
+from gapbench.store.results import TRUNCATED, summarise
 from gapbench.tasks.loader import dataset_files, load_samples
 from gapbench.tasks.prompts import fewshot_for, generate_request, loglikelihood_requests, next_turn_request
 from gapbench.tasks.registry import data_hash, task_hash
@@ -37,6 +38,7 @@ class Counters:
     errors: int = 0
     tokens: int = 0
     skipped: int = 0  # items longer than the model's context window (not errors, not scored)
+    truncated: int = 0  # errors: answers cut off by the token limit (a thinking model's budget spent)
     messages: list[str] = field(default_factory=list)
 
 
@@ -144,7 +146,7 @@ class Runner:
         fits = getattr(model, "fits", None)
         if fits is not None and not await fits(requests[0]):
             return None
-        pairs = [await self._respond(model, request, c) for request in requests]
+        pairs = [await self.respond(model, request, c) for request in requests]
         turns = sample.metadata.get("_turns")
         if method == "generate" and turns:
             for i in range(1, len(turns)):
@@ -152,10 +154,10 @@ class Runner:
                 request = next_turn_request(task, requests[0], turns[: i + 1], answers)
                 if fits is not None and not await fits(request):
                     return None
-                pairs.append(await self._respond(model, request, c))
+                pairs.append(await self.respond(model, request, c))
         return pairs
 
-    async def _respond(self, model: Model, request: Request, c: Counters) -> tuple[str, Response]:
+    async def respond(self, model: Model, request: Request, c: Counters) -> tuple[str, Response]:
         key = cache_key(model.info, request)
         cached = self.store.get_response(key)
         if cached is not None:
@@ -211,6 +213,7 @@ class Runner:
                 message = f"{type(e).__name__}: {e}"[:500]
                 c.messages.append(f"{task.name}/{sample.id}: {message}")
                 retryable = not isinstance(e, ModelCallError) or e.retryable
+                c.truncated += TRUNCATED in message
                 self.store.put_error(run_id, model.info.name, task.name, method, sample.id, message, retryable)
             done += 1
             elapsed = max(time.perf_counter() - started, 1e-9)
@@ -245,14 +248,15 @@ def prepare(tasks: list[TaskSpec], data_dir: Path, limit: int | None, seed: int,
     return plans
 
 
-def task_result(store: Store, model: str, task: TaskSpec, method: str, scored: set[str], errors: int) -> Result:
+def task_result(store: Store, model: str, task: TaskSpec, method: str, scored: set[str], errors: int,
+                truncated: int = 0) -> Result:
     """The result of this run's samples, from the store (with the scorer's declared metrics)."""
     rows = [r for r in store.scores(model=model, task=task.name, method=method) if r.sample_id in scored]
     if rows:
-        return summarise(rows, errors=errors)
+        return summarise(rows, errors=errors, truncated=truncated)
     metric = get_scorer(task.scorer).headline(method, task.metric)
     return Result(model=model, task=task.name, language=task.language, capability=task.capability, method=method,
-                  metric=metric, n=0, score=None, ci_low=None, ci_high=None, errors=errors)
+                  metric=metric, n=0, score=None, ci_low=None, ci_high=None, errors=errors, truncated=truncated)
 
 
 async def run_eval(model_names: list[str], tasks: list[TaskSpec], *, store: Store, data_dir: Path,
@@ -274,12 +278,13 @@ async def run_eval(model_names: list[str], tasks: list[TaskSpec], *, store: Stor
                     m = choose_method(task, model, method, prefer_loglikelihood)
                     run_id = store.start_run(name, task.name, m, manifest(task, model, m, files, seed, limit, len(samples)))
                     before = Counters(counters.model_calls, counters.cache_hits, counters.errors,
-                                      skipped=counters.skipped)
+                                      skipped=counters.skipped, truncated=counters.truncated)
                     scored = await runner.run_task(model, task, m, samples, pool, run_id, counters)
                     store.finish_run(run_id, counters.model_calls - before.model_calls,
                                      counters.cache_hits - before.cache_hits, counters.errors - before.errors)
                     errors = len(samples) - len(scored) - (counters.skipped - before.skipped)
-                    results.append(task_result(store, name, task, m, scored, errors))
+                    results.append(task_result(store, name, task, m, scored, errors,
+                                               counters.truncated - before.truncated))
             finally:
                 await model.aclose()
     return RunReport(counters, results)

@@ -12,8 +12,10 @@ from typing import Any
 from gapbench.schema.base import Record
 from gapbench.schema.comparison import Comparison, GroupComparison
 from gapbench.schema.gap import ClaimsReport, LagSeries
+from gapbench.schema.judging import JudgeReport
 from gapbench.schema.report import Report
-from gapbench.schema.results import Result, ResultsList, RunSummary
+from gapbench.schema.results import Result, ResultsList
+from gapbench.schema.run import RunSummary
 
 # command -> the model its JSON output follows
 OUTPUTS: dict[str, type[Record]] = {
@@ -24,6 +26,7 @@ OUTPUTS: dict[str, type[Record]] = {
     "lag": LagSeries,
     "claims": ClaimsReport,
     "report": Report,
+    "judge": JudgeReport,
 }
 
 

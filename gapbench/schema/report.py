@@ -28,6 +28,7 @@ class LeaderboardRow(Result):
     country: str | None
     description: str
     run_ids: list[int] = Field(description="the runs whose stored scores this row is computed from")
+    setup: str | None = Field(None, description="how an API model was asked: thinking, sampling instead of greedy")
 
 
 class CostRow(Record):

@@ -33,24 +33,17 @@ class Result(Record):
     score: float | None = Field(description="mean of the headline metric; None when no item was scored (n = 0)")
     ci_low: float | None
     ci_high: float | None
-    errors: int = Field(0, description="items without a score because a call failed (retried on the next run)")
+    errors: int = Field(0, description="items without a score because a call failed")
+    truncated: int = Field(0, description="of the errors: answers cut off by the token limit (thinking models)")
     metrics: dict[str, float] = Field(default_factory=dict,
                                       description="every other declared metric: item means and corpus figures")
     breakdown: Breakdown | None = None
-
-
-class RunSummary(Record):
-    """What `gapbench run --json` prints."""
-
-    model_calls: int
-    cache_hits: int
-    errors: int
-    skipped: int = Field(description="items longer than a local model's context window (not scored)")
-    notes: list[str]
-    results: list[Result]
+    scale: str = Field("0-1", description="the range of `score`: 0-1, or 1-10 for a judge's ratings")
+    note: str | None = Field(None, description="why there is no score, e.g. chat answers not judged yet")
 
 
 class ResultsList(Record):
     """What `gapbench results --json` prints."""
 
     results: list[Result]
+

@@ -65,6 +65,7 @@ class Scorer:
     corpus: CorpusFn | None = None  # computes the corpus metrics from (extracted, details) of every item
     blocking: bool = False  # runs in a worker thread beside the model (code in the sandbox)
     description: str = ""
+    measures: bool = True  # False: a placeholder (chat answers stored until judged), never a score to compare
     functions: dict[str, ScoreFn] = field(default_factory=dict)
 
     def method(self, name: str) -> Callable[[ScoreFn], ScoreFn]:
@@ -105,12 +106,19 @@ _SCORERS: dict[str, Scorer] = {}
 
 
 def define_scorer(name: str, metrics: Sequence[Metric], *, breakdown: Breakdown | None = None,
-                  corpus: CorpusFn | None = None, blocking: bool = False, description: str = "") -> Scorer:
+                  corpus: CorpusFn | None = None, blocking: bool = False, description: str = "",
+                  measures: bool = True) -> Scorer:
     if not metrics or any(m.kind not in ("item", "corpus") for m in metrics):
         raise ValueError(f"scorer {name}: declare at least one metric, each of kind item or corpus")
-    scorer = Scorer(name, tuple(metrics), breakdown, corpus, blocking, description)
+    scorer = Scorer(name, tuple(metrics), breakdown, corpus, blocking, description, measures)
     _SCORERS[name] = scorer
     return scorer
+
+
+def measures(name: str | None) -> bool:
+    """Whether scores of this scorer are measurements (False for placeholders; unknown scorers of old stores: True)."""
+    found = scorers().get(name or "")
+    return found is None or found.measures
 
 
 def scorers() -> dict[str, Scorer]:
@@ -137,4 +145,5 @@ def check_task(task: "TaskSpec") -> None:
 
 
 def _load_builtin() -> None:
+    import gapbench.scoring.judged  # noqa: F401  (declares the judged scores' metrics)
     import gapbench.scoring.scorers  # noqa: F401  (defines the built-in scorers)

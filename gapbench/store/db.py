@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from gapbench.errors import GapbenchError
 from gapbench.models.base import ModelInfo
-from gapbench.store.rows import ErrorRow, RunRow, ScoreRow, StoredResponse
+from gapbench.store.rows import ErrorRow, RunRow, ScoreRow, StoredResponse, VerdictRow
 from gapbench.types import Request, Response, Score
 
 SCHEMA = """
@@ -74,6 +74,22 @@ CREATE TABLE IF NOT EXISTS errors (
   sample_id TEXT NOT NULL,
   message TEXT NOT NULL,
   created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+  judge TEXT NOT NULL,
+  task TEXT NOT NULL,
+  sample_id TEXT NOT NULL,
+  turn TEXT NOT NULL,
+  model_a TEXT NOT NULL,
+  model_b TEXT NOT NULL,
+  first TEXT NOT NULL,
+  second TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  language TEXT NOT NULL,
+  category TEXT,
+  cache_keys TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  PRIMARY KEY (judge, task, sample_id, turn, model_a, model_b)
 );
 CREATE TABLE IF NOT EXISTS failures (
   cache_key TEXT PRIMARY KEY,
@@ -252,3 +268,20 @@ class Store:
             "SELECT e.* FROM errors e WHERE NOT EXISTS (SELECT 1 FROM scores s WHERE s.model=e.model "
             "AND s.task=e.task AND s.method=e.method AND s.sample_id=e.sample_id) ORDER BY e.created_at")
         return [ErrorRow.from_row(r) for r in rows]
+
+    # pairwise verdicts (a judge's, in both orders) --------------------------
+    def put_verdict(self, v: VerdictRow) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO verdicts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (v.judge, v.task, v.sample_id, v.turn, v.model_a, v.model_b, v.first, v.second, v.verdict, v.language,
+             v.category, json.dumps(list(v.cache_keys)), time.time()))
+        self.conn.commit()
+
+    def verdicts(self, judge: str | None = None, task: str | None = None) -> list[VerdictRow]:
+        sql, args = "SELECT * FROM verdicts WHERE 1=1", []
+        for col, val in (("judge", judge), ("task", task)):
+            if val is not None:
+                sql += f" AND {col}=?"
+                args.append(val)
+        rows = self.conn.execute(sql + " ORDER BY judge, task, model_a, model_b, sample_id, turn", args)
+        return [VerdictRow.from_row(r) for r in rows]

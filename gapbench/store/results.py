@@ -21,21 +21,34 @@ def results_from_store(store: Store, model: str | None = None, task: str | None 
     groups: dict[tuple[str, str, str], list[ScoreRow]] = defaultdict(list)
     for row in store.scores(model=model, task=task):
         groups[(row.model, row.task, row.method)].append(row)
-    open_errors: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    open_errors: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
     for e in store.open_errors():
-        open_errors[(e.model, e.task, e.method)].add(e.sample_id)
-    return [summarise(rows, errors=len(open_errors[key])) for key, rows in sorted(groups.items())]
+        open_errors[(e.model, e.task, e.method)][e.sample_id] = e.message  # the latest message per item
+    out = []
+    for key, rows in sorted(groups.items()):
+        messages = open_errors[key].values()
+        out.append(summarise(rows, errors=len(messages), truncated=sum(TRUNCATED in m for m in messages)))
+    return out
 
 
-def summarise(rows: list[ScoreRow], errors: int = 0) -> Result:
+NOT_JUDGED = "not judged: answers stored; `gapbench judge --judge MODEL` scores them"
+
+
+TRUNCATED = "truncated:"  # how providers begin the error of an answer cut off by the token limit
+
+
+def summarise(rows: list[ScoreRow], errors: int = 0, truncated: int = 0) -> Result:
     """The result of one model × task × method from its scored items (at least one)."""
     first = rows[0]
-    mean, low, high = mean_interval([r.value for r in rows])
     scorer = scorers().get(first.scorer or "")
+    common = dict(model=first.model, task=first.task, language=first.language, capability=first.capability,
+                  method=first.method, metric=first.metric or "score", n=len(rows), errors=errors, truncated=truncated)
+    if scorer is not None and not scorer.measures:  # a placeholder is not a score
+        return Result(**common, score=None, ci_low=None, ci_high=None, note=NOT_JUDGED)
+    mean, low, high = mean_interval([r.value for r in rows])
     metrics, breakdown = ({}, None) if scorer is None else declared_figures(scorer, rows)
-    return Result(model=first.model, task=first.task, language=first.language, capability=first.capability,
-                  method=first.method, metric=first.metric or "score", n=len(rows), score=mean, ci_low=low,
-                  ci_high=high, errors=errors, metrics=metrics, breakdown=breakdown)
+    scale = next((m.scale for m in scorer.metrics if m.name == first.metric), "0-1") if scorer else "0-1"
+    return Result(**common, score=mean, ci_low=low, ci_high=high, metrics=metrics, breakdown=breakdown, scale=scale)
 
 
 def declared_figures(scorer: Scorer, rows: list[ScoreRow]) -> tuple[dict[str, float], Breakdown | None]:
@@ -44,7 +57,7 @@ def declared_figures(scorer: Scorer, rows: list[ScoreRow]) -> tuple[dict[str, fl
     metrics: dict[str, float] = {}
     for m in scorer.metrics_for(method, "item"):
         values = [r.metrics[m.name] for r in rows if m.name in r.metrics]
-        if m.name != headline and len(values) == len(rows):
+        if m.name != headline and values:  # the mean over the items that have it (AlignBench's dimensions)
             metrics[m.name] = sum(values) / len(values)
     if scorer.corpus is not None and scorer.metrics_for(method, "corpus"):
         metrics.update(scorer.corpus([(r.extracted, r.details) for r in rows], rows[0].language))

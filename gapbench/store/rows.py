@@ -105,3 +105,30 @@ class RunRow:
                    manifest=_json(r["manifest"], {"unparsed": r["manifest"]}), started_at=r["started_at"],
                    finished_at=r["finished_at"], model_calls=r["model_calls"] or 0, cache_hits=r["cache_hits"] or 0,
                    errors=r["errors"] or 0)
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    """A judge's pairwise verdict on one prompt (or turn), asked in both orders.
+
+    first: the verdict with model_a's answer shown first; second: with model_b's shown first, both in model
+    terms ("a", "b" or "tie"); verdict: their common answer, "tie" when they disagree (position bias)."""
+
+    judge: str
+    task: str
+    sample_id: str
+    turn: str
+    model_a: str
+    model_b: str
+    first: str
+    second: str
+    verdict: str
+    language: str
+    category: str | None
+    cache_keys: tuple[str, ...] = ()
+
+    @classmethod
+    def from_row(cls, r) -> "VerdictRow":
+        return cls(judge=r["judge"], task=r["task"], sample_id=r["sample_id"], turn=r["turn"], model_a=r["model_a"],
+                   model_b=r["model_b"], first=r["first"], second=r["second"], verdict=r["verdict"],
+                   language=r["language"], category=r["category"], cache_keys=tuple(_json(r["cache_keys"], [])))

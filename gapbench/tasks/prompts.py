@@ -75,8 +75,11 @@ def generate_request(task: TaskSpec, sample: Sample, shots: list[Sample], chat: 
     """The request of a sample's first turn. Greedy tasks (temperature 0) always carry GREEDY_SEED, so their
     cache keys do not depend on --seed; sampled tasks carry the run's seed."""
     gen = task.generation
-    sampling = {"max_tokens": gen.max_tokens, "temperature": gen.temperature,
-                "seed": seed if gen.temperature > 0 else GREEDY_SEED}
+    temperature = gen.temperature
+    if gen.temperature_by is not None:
+        temperature = gen.temperature_by.values.get(str(sample.metadata.get(gen.temperature_by.field)), temperature)
+    sampling = {"max_tokens": gen.max_tokens, "temperature": temperature,
+                "seed": seed if temperature > 0 else GREEDY_SEED}
     if chat:
         messages = ([("system", task.prompt.system)] if task.prompt.system else []) + _turns(task, sample, shots)
         return Request(kind="generate", messages=tuple(messages), stop=tuple(gen.stop), **sampling)

@@ -88,9 +88,17 @@ class PromptSpec(_Strict):
     ll_continuation: StrictStr = " {letter}"  # loglikelihood: scored text per choice
 
 
+class TemperatureBy(_Strict):
+    """A temperature per value of a record field, as MT-Bench and AlignBench set one per category."""
+
+    field: StrictStr
+    values: dict[StrictStr, float]
+
+
 class GenerationSpec(_Strict):
     max_tokens: StrictInt = Field(256, ge=1, le=32768)
     temperature: float = Field(0.0, ge=0.0, le=2.0)  # 0: greedy; above 0 the run's --seed seeds the sampling
+    temperature_by: TemperatureBy | None = None  # other values of the field keep `temperature`
     stop: list[StrictStr] = []
 
 
