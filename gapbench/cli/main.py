@@ -30,8 +30,21 @@ def cli():
     """
 
 
-for command in (run_cmd, results_cmd, tasks_cmd, models_cmd, demo_cmd, sandbox_cmd, compare_cmd, claims_cmd,
-                report_cmd, lag_cmd, schema_cmd, judge_cmd):
+COMMANDS = [  # one line each: a new command is one import and one line here
+    run_cmd,
+    results_cmd,
+    tasks_cmd,
+    models_cmd,
+    demo_cmd,
+    sandbox_cmd,
+    compare_cmd,
+    claims_cmd,
+    report_cmd,
+    lag_cmd,
+    schema_cmd,
+    judge_cmd,
+]
+for command in COMMANDS:
     cli.add_command(command)
 
 

@@ -145,5 +145,16 @@ def check_task(task: "TaskSpec") -> None:
 
 
 def _load_builtin() -> None:
+    """Import the modules that define the built-in scorers: `scorers.py`, `judged.py` and every
+    `gapbench/scoring/scorers_*.py` (a new family of scorers is a new module, no edit here)."""
+    import importlib
+    import pkgutil
+
+    import gapbench.scoring as package
+
     import gapbench.scoring.judged  # noqa: F401  (declares the judged scores' metrics)
     import gapbench.scoring.scorers  # noqa: F401  (defines the built-in scorers)
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith("scorers_"):
+            importlib.import_module(f"gapbench.scoring.{module.name}")
