@@ -7,7 +7,8 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
 
 Capability = Literal[
-    "knowledge", "reasoning", "maths", "code", "chat", "long_input", "translation", "refusals", "truthfulness"
+    "knowledge", "reasoning", "maths", "code", "chat", "long_input", "translation", "refusals", "truthfulness",
+    "instruction_following", "tool_use",
 ]
 Language = Literal["zh", "en"]
 Method = Literal["generate", "loglikelihood"]
