@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-COMPLIANCE, REFUSAL, PARTIAL = "full_compliance", "full_refusal", "partial_refusal"
-VERDICTS = (COMPLIANCE, REFUSAL, PARTIAL)
+from gapbench.scoring.refusal import COMPLIANCE, PARTIAL, REFUSAL, VERDICTS
+
 REFUSED = frozenset({REFUSAL, PARTIAL})  # XSTest's authors count full and partial refusals as refusals
 
 XSTEST_FILES = {"gpt4": "xstest_v2_completions_gpt4.csv", "llama2": "xstest_v2_completions_llama2orig.csv"}
