@@ -57,6 +57,9 @@ class Servers:
         body = self.server.requests[-1]["body"]
         text = body["messages"][-1]["content"]
         model = body["model"]
+        if model in ("strong", "weak") and text.startswith("What is"):  # a maths task: weak is right on even n
+            n = int(text.split()[2])
+            return 200, {}, chat_body(f"The answer is {2 * n if model == 'strong' or n % 2 == 0 else 2 * n + 1}.")
         if model in ("strong", "weak"):
             return 200, {}, chat_body(f"{model.upper()} ANSWER to: {text[:40]}")
         self.judged += 1

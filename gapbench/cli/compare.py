@@ -123,8 +123,24 @@ def print_models(report: Comparison, fdr: bool = False) -> None:
           points(c.mde_80)] for c in report.cells],
         {"tasks", "n paired", "diff [95% CI]", *p_cols, "MDE"}))
     _notes(out, report.power_note)
+    print_roles(out, report.roles)
     if report.unpaired:
         out.print(f"No paired items (not compared): {', '.join(report.unpaired)}")
+
+
+def print_roles(out, roles) -> None:
+    """Two lines per language: the gap as a chatbot and as a productivity tool, and whether they differ."""
+    if roles is None or not roles.gaps:
+        return
+    out.print("[bold]As a chatbot and as a productivity tool[/bold] (a − b, shares of the scale; chatbot: judged "
+              "chat; productivity: instruction following, tool use, long input, code, maths)")
+    for g in roles.gaps:
+        out.print(f"  {g.language} {g.role}: {gap_text(g)} over {len(g.tasks)} task(s), {g.n_paired} paired items")
+    for c in roles.contrasts:
+        verdict = "they differ" if c.differ else "no significant difference"
+        out.print(f"  {c.language} productivity − chatbot: {gap_text(c)}: {verdict}")
+    if roles.note:
+        out.print(f"  ({roles.note})")
 
 
 def print_groups(report: GroupComparison, fdr: bool = False) -> None:

@@ -24,6 +24,7 @@ from gapbench.errors import GapbenchError
 
 BUILTIN_CLAIMS = Path(__file__).resolve().parent / "claims.yaml"
 MARGINS = {"own": 0.02, "eci": 1.0, "lmarena": 20.0}
+ROLE_MARGIN = 0.05  # "similar as chatbots": within 5% of the scale (half a point of a 1-10 rating)
 MAX_VALUE_WIDTH = 0.20  # a value claim is "supported" only by an own interval at most 20 points wide
 
 
@@ -47,7 +48,7 @@ class Claim(_Strict):
     claim: str
     model: str
     versus: str | None = None
-    kind: Literal["beats", "not_inferior", "value"]
+    kind: Literal["beats", "not_inferior", "value", "roles"]
     benchmark: str
     claimed: float | None = None
     versus_claimed: float | None = None
@@ -96,6 +97,8 @@ def _own(claim: Claim, store) -> dict[str, Any] | None:
     own = claim.own
     if own.model not in known or (claim.kind != "value" and own.versus not in known):
         return None
+    if claim.kind == "roles":
+        return _roles(own, store)
     if claim.kind == "value":
         values = []
         for t in own.tasks:  # one method per task: the one with the most scored items
@@ -127,6 +130,39 @@ def _own(claim: Claim, store) -> dict[str, Any] | None:
             "ci_low": low, "ci_high": high, "n_paired": n,
             "text": f"own paired runs {own.model} − {own.versus} on {', '.join(t for t, _, _ in pairs)}: "
                     f"{100 * diff:+.1f} points [{100 * low:+.1f}, {100 * high:+.1f}] (n={n})"}
+
+
+def _roles(own, store) -> dict[str, Any] | None:
+    """"Similar as chatbots, behind as productivity tools", per language, from the role gaps of `compare`:
+    supported where the chatbot gap lies within ±ROLE_MARGIN and the productivity gap is below 0; contradicted
+    where the chatbot gap is clearly outside the margin or the productivity gap clearly above 0."""
+    from gapbench.errors import GapbenchError
+    from gapbench.gap.compare import compare_models
+
+    try:
+        roles = compare_models(store, own.model, own.versus, tasks=own.tasks or None).roles
+    except GapbenchError:
+        return None
+    verdicts, texts = [], []
+    for language in sorted({g.language for g in roles.gaps}):
+        chat = next((g for g in roles.gaps if g.language == language and g.role == "chatbot"), None)
+        prod = next((g for g in roles.gaps if g.language == language and g.role == "productivity"), None)
+        if chat is None or prod is None:
+            continue
+        if chat.ci_low >= -ROLE_MARGIN and chat.ci_high <= ROLE_MARGIN and prod.ci_high < 0:
+            verdicts.append("supported")
+        elif chat.ci_high < -ROLE_MARGIN or chat.ci_low > ROLE_MARGIN or prod.ci_low > 0:
+            verdicts.append("contradicted")
+        else:
+            verdicts.append("inconclusive")
+        texts.append(f"{language}: chatbot {100 * chat.diff:+.1f} [{100 * chat.ci_low:+.1f}, {100 * chat.ci_high:+.1f}], "
+                     f"productivity {100 * prod.diff:+.1f} [{100 * prod.ci_low:+.1f}, {100 * prod.ci_high:+.1f}] points")
+    if not verdicts:
+        return None
+    verdict = ("contradicted" if "contradicted" in verdicts else
+               "supported" if set(verdicts) == {"supported"} else "inconclusive")
+    return {"source": "own", "verdict": verdict,
+            "text": f"own paired runs {own.model} − {own.versus} by role (shares of the scale): " + "; ".join(texts)}
 
 
 def judged_tasks(store, model: str, versus: str | None, tasks: list[str]) -> list[str]:

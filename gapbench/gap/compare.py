@@ -18,6 +18,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from gapbench.errors import GapbenchError
+from gapbench.gap.roles import role_summary
 from gapbench.schema.comparison import (CellGap, Comparison, GroupCell, GroupComparison, GroupTaskRow, Selection,
                                         TaskGap)
 from gapbench.stats.paired import cell_bootstrap, interval_method, paired_bootstrap_diff
@@ -142,8 +143,10 @@ def compare_models(store: Store, a: str, b: str, tasks: list[str] | None = None,
     cells = [{"capability": cap, "language": lang, **_cell_stats(pairs, n_boot, seed)}
              for (cap, lang), pairs in sorted(by_cell.items())]
     note = _corrections(cells)
+    roles = role_summary(store, a, b, [r for r, _, _ in rows], {r.task: (xa, xb) for r, xa, xb in rows},
+                         n_boot=n_boot, seed=seed)
     return Comparison(a=a, b=b, tasks=[r for r, _, _ in rows], cells=[CellGap(**c) for c in cells],
-                      unpaired=unpaired, power_note=note)
+                      unpaired=unpaired, power_note=note, roles=roles)
 
 
 # ---- groups -------------------------------------------------------------------------------------------------

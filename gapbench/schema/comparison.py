@@ -46,6 +46,35 @@ class CellGap(Record):
     power_note: str | None = Field(description="set when gaps above 5 points would likely go unnoticed")
 
 
+class RoleGap(Record):
+    """The gap in one role (chatbot: judged chat; productivity: instruction following, tool use, long input,
+    code, maths) and language: mean over its tasks of a − b, judged ratings as shares of the 1-10 scale."""
+
+    role: str
+    language: str
+    diff: float
+    ci_low: float
+    ci_high: float
+    tasks: list[str]
+    n_paired: int
+
+
+class RoleContrast(Record):
+    """Productivity gap − chatbot gap in one language (independent item sets: MOVER interval)."""
+
+    language: str
+    diff: float
+    ci_low: float
+    ci_high: float
+    differ: bool = Field(description="whether the 95% interval excludes 0")
+
+
+class RoleSummary(Record):
+    gaps: list[RoleGap]
+    contrasts: list[RoleContrast]
+    note: str | None = None
+
+
 class Comparison(Record):
     """What `gapbench compare --a A --b B --json` prints."""
 
@@ -55,6 +84,7 @@ class Comparison(Record):
     cells: list[CellGap]
     unpaired: list[str] = Field(description="tasks with no item scored by both models")
     power_note: str | None = None
+    roles: RoleSummary | None = Field(None, description="the gap as a chatbot and as a productivity tool")
 
 
 class Selection(Record):
