@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -39,6 +40,9 @@ class Request:
     top_p: float = 1.0
     seed: int = GREEDY_SEED
     stop: tuple[str, ...] = ()
+    # native function calling: the functions offered, as canonical JSON of a list of {name, description,
+    # parameters (JSON Schema)}; "" = none. Only a set value enters to_json, so other cache keys keep their value.
+    tools: str = ""
 
     def params(self) -> dict[str, Any]:
         return {
@@ -56,7 +60,16 @@ class Request:
             "prompt": self.prompt,
             "continuation": self.continuation,
             **self.params(),
+            **({"tools": json.loads(self.tools)} if self.tools else {}),
         }
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call a model made through its provider's native tool calling."""
+
+    name: str
+    arguments: Any  # a dict when the provider's JSON arguments parsed, else the raw string
 
 
 @dataclass
@@ -73,6 +86,7 @@ class Response:
     latency_s: float = 0.0
     raw: Any = None  # the provider's raw payload, stored verbatim
     finish_reason: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()  # native function calls (requests with tools); also kept in `raw`
 
 
 @dataclass
