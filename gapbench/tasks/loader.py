@@ -238,7 +238,7 @@ def _joined(spec: DatasetSpec, data_dir: Path) -> dict[str, dict[str, Any]] | No
         return None
     table: dict[str, dict[str, Any]] = {}
     for f in dataset_files(spec, data_dir, spec.join.path):
-        for rec in read_records(spec.model_copy(update={"format": "auto"}), f):
+        for rec in read_records(spec.model_copy(update={"format": spec.join.format}), f):
             if spec.join.key not in rec:
                 raise GapbenchError(f"{f}:{rec['_line']}: join key '{spec.join.key}' missing")
             table[str(rec[spec.join.key])] = rec
@@ -266,6 +266,21 @@ def _parallel_lines(spec: DatasetSpec, data_dir: Path, n: int) -> dict[str, list
     return out
 
 
+def _exploded(spec: DatasetSpec, records: Iterator[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
+    """Records as read; with dataset.explode, one record per element of those parallel list fields
+    (`_part` numbers them within their record)."""
+    if not spec.explode:
+        return list(records)
+    out = []
+    for rec in records:
+        lists = [rec.get(name) for name in spec.explode]
+        if not all(isinstance(v, list) for v in lists) or len({len(v) for v in lists}) != 1:
+            raise GapbenchError(f"{path}:{rec['_line']}: dataset.explode fields {', '.join(spec.explode)} "
+                                "must be lists of one length")
+        out += [{**rec, **dict(zip(spec.explode, values)), "_part": i} for i, values in enumerate(zip(*lists))]
+    return out
+
+
 def _file_records(task: TaskSpec, data_dir: Path, path: str | None) -> Iterator[tuple[dict[str, Any], Any, str]]:
     """(record, index, origin) for every record of the task's files (or a registered source)."""
     spec = task.dataset
@@ -286,7 +301,7 @@ def _file_records(task: TaskSpec, data_dir: Path, path: str | None) -> Iterator[
             m = re.search(spec.subject_from_filename, f.name)
             subject = m.group(1) if m else f.stem
         if not (spec.parallel and path is None):
-            records = list(read_records(spec, f))
+            records = _exploded(spec, read_records(spec, f), f)
         else:  # line i of the source and of every parallel file is one item (blank lines included)
             if spec.format != "lines" and _format_of(spec, f) != "lines":
                 raise GapbenchError(f"task {task.name}: dataset.parallel needs a line-per-item source file")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_serializer, model_validator
 
 Capability = Literal[
     "knowledge", "reasoning", "maths", "code", "chat", "long_input", "translation", "refusals", "truthfulness",
     "instruction_following", "tool_use",
 ]
 Language = Literal["zh", "en"]
-Method = Literal["generate", "loglikelihood"]
+Method = Literal["generate", "loglikelihood", "tools", "prompt"]  # tools / prompt: function calling (`tools:`)
 
 
 class _Strict(BaseModel):
@@ -31,6 +31,7 @@ class JoinSpec(_Strict):
 
     path: StrictStr
     key: StrictStr  # the field to match on, in both files
+    format: Literal["auto", "csv", "tsv", "jsonl", "json", "lines", "pylines"] = "auto"  # BFCL: JSON lines in .json
 
 
 class DatasetSpec(_Strict):
@@ -60,6 +61,7 @@ class DatasetSpec(_Strict):
     answer_index: bool = False  # the answer is a 0-based index into choices
     shuffle_choices: bool = False  # reorder choices per item (seeded by the id): for data whose answer is always first
     turns: StrictStr | None = None  # multi-turn chat: field holding the list of user turns
+    explode: list[StrictStr] = []  # fields holding parallel lists: one item per element (L-Eval: questions of a document)
 
     @model_validator(mode="after")
     def _path_or_source(self) -> "DatasetSpec":
@@ -114,6 +116,28 @@ class CodeSpec(_Strict):
     timeout_s: float = Field(10.0, gt=0, le=120)
 
 
+class TemplateBy(_Strict):
+    """A template per value of a record field (ACEBench's system prompt per category); others keep the default."""
+
+    field: StrictStr
+    values: dict[StrictStr, StrictStr]
+
+
+class ToolsSpec(_Strict):
+    """Function calling. Method `tools`: the functions go to the provider's native tool calling; method
+    `prompt`: they are described in the system prompt and the calls are parsed from the text."""
+
+    functions: StrictStr = "function"  # the record field holding the function docs (a list of JSON objects)
+    messages: StrictStr | None = None  # a record field holding the chat ([{role, content}]); else prompt.template
+    language: Literal["python", "java", "javascript"] = "python"  # BFCL: the functions' language (type hints)
+    schema_types: Literal["json", "bfcl"] = "json"  # bfcl: BFCL's type names (dict, float, tuple, any …)
+    doc_format: Literal["json", "python"] = "json"  # {functions} in the prompt: JSON (indent 4) or Python repr
+    prompt_system: StrictStr  # method prompt: the system text; {functions} and record fields
+    prompt_system_by: TemplateBy | None = None
+    tools_system: StrictStr | None = None  # method tools: a system text without the docs (none by default)
+    tools_system_by: TemplateBy | None = None
+
+
 class TaskSpec(_Strict):
     name: StrictStr = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     version: Union[StrictInt, StrictStr]
@@ -130,6 +154,7 @@ class TaskSpec(_Strict):
     answer_pattern: StrictStr | None = None  # scorer `regex`: a match in the answer scores 1
     generation: GenerationSpec = GenerationSpec()
     code: CodeSpec | None = None
+    tools: ToolsSpec | None = None  # function calling (methods tools / prompt)
 
     @field_validator("methods")
     @classmethod
@@ -137,3 +162,26 @@ class TaskSpec(_Strict):
         if not v:
             raise ValueError("must list at least one method")
         return v
+
+    @model_validator(mode="after")
+    def _tools_for_tool_methods(self) -> "TaskSpec":
+        if {"tools", "prompt"} & set(self.methods) and self.tools is None:
+            raise ValueError("methods 'tools' and 'prompt' need a `tools:` section")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_later_defaults(self, handler):
+        """Fields added later (tools, dataset.explode, dataset.join.format) are left out of the dump while
+        they hold their default, so the task hash of every older task is unchanged."""
+        data = handler(self)
+        if not isinstance(data, dict):
+            return data
+        if self.tools is None:
+            data.pop("tools", None)
+        dataset = data.get("dataset")
+        if isinstance(dataset, dict):
+            if not self.dataset.explode:
+                dataset.pop("explode", None)
+            if isinstance(dataset.get("join"), dict) and self.dataset.join.format == "auto":
+                dataset["join"].pop("format", None)
+        return data
