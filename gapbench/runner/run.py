@@ -23,7 +23,8 @@ from gapbench.scoring.registry import Scorer, ScorerConfig, get_scorer
 from gapbench.store.db import Store, cache_key
 from gapbench.store.results import TRUNCATED, summarise
 from gapbench.tasks.loader import dataset_files, load_samples
-from gapbench.tasks.prompts import fewshot_for, generate_request, loglikelihood_requests, next_turn_request
+from gapbench.tasks.prompts import fewshot_for, generate_request, loglikelihood_requests, next_turn_request, \
+    tool_request
 from gapbench.tasks.registry import data_hash, task_hash
 from gapbench.tasks.spec import TaskSpec
 from gapbench.types import GREEDY_SEED, Request, Response, Sample
@@ -64,9 +65,14 @@ def choose_method(task: TaskSpec, model: Model, method: str | None, prefer_logli
             raise GapbenchError(f"--method {method}: task {task.name} supports {', '.join(task.methods)}")
         if method == "loglikelihood" and not model.info.supports_loglikelihood:
             raise GapbenchError(f"--method loglikelihood: {model.info.name} gives no log-probabilities")
+        if method == "tools" and not getattr(model, "native_tools", False):
+            raise GapbenchError(f"--method tools: {model.info.name} has no native function calling "
+                                f"({getattr(model, 'native_tools_note', 'not supported by its provider')}); use --method prompt")
         return method
     for m in task.methods:
-        if m == "generate" or model.info.supports_loglikelihood:
+        if m == "tools" and not getattr(model, "native_tools", False):
+            continue  # no native function calling: the task's next method (prompt) describes the functions
+        if m != "loglikelihood" or model.info.supports_loglikelihood:
             return m
     raise GapbenchError(f"task {task.name}: {model.info.name} supports none of its methods")
 
@@ -76,6 +82,8 @@ def build_requests(task: TaskSpec, method: str, sample: Sample, pool: list[Sampl
     shots = fewshot_for(task, sample, pool)
     if method == "loglikelihood":
         return loglikelihood_requests(task, sample, shots)
+    if method in ("tools", "prompt"):
+        return [tool_request(task, sample, method, chat, seed)]
     return [generate_request(task, sample, shots, chat, seed)]
 
 

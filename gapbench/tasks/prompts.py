@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
 from gapbench.errors import GapbenchError
 from gapbench.types import GREEDY_SEED, LETTERS
 from gapbench.tasks.spec import TaskSpec
-from gapbench.tasks.template import render
+from gapbench.tasks.template import lookup, render
 from gapbench.types import Request, Sample
 
 
@@ -113,3 +114,108 @@ def next_turn_request(task: TaskSpec, first: Request, turns: list[str], answers:
         return replace(first, messages=tuple(messages))
     # plain completion: the default stop at a blank line would cut every answer after its first paragraph
     return replace(first, prompt=prompt, stop=tuple(task.generation.stop))
+
+
+# Function calling (methods `tools` and `prompt`) ------------------------------------------------------
+# BFCL's type names -> JSON Schema (as BFCL converts its docs for native tool calling)
+BFCL_TO_JSON_SCHEMA = {
+    "integer": "integer", "number": "number", "float": "number", "string": "string", "boolean": "boolean",
+    "bool": "boolean", "array": "array", "list": "array", "dict": "object", "object": "object", "tuple": "array",
+    "any": "string", "byte": "integer", "short": "integer", "long": "integer", "double": "number",
+    "char": "string", "ArrayList": "array", "Array": "array", "HashMap": "object", "Hashtable": "object",
+    "Queue": "array", "Stack": "array", "Any": "string", "String": "string", "Bigint": "integer",
+}
+_LANGUAGE_HINT = {"python": "Python 3", "java": "Java 8 SDK", "javascript": "JavaScript"}
+
+
+def tool_name(name: str) -> str:
+    """A function name as native tool calling accepts it (^[a-zA-Z0-9_-]{1,64}$: BFCL's dots become _)."""
+    return name.replace(".", "_")
+
+
+def _bfcl_hints(functions: list[dict], language: str) -> list[dict]:
+    """BFCL's language hints: every description names the language; Java and JavaScript parameters are
+    passed as strings in that language's syntax (the checker converts them back)."""
+    label = {"java": "Java", "javascript": "JavaScript"}.get(language)
+    for fn in functions:
+        fn["description"] = fn.get("description", "") + f" Note that the provided function is in {_LANGUAGE_HINT[language]} syntax."
+        for prop in fn.get("parameters", {}).get("properties", {}).values() if label else ():
+            kind = prop.get("type", "any")
+            prop["description"] = prop.get("description", "") + (
+                f" This parameter can be of any type of {label} object in string representation." if kind == "any"
+                else f" This is {label} {kind} type parameter in string representation.")
+            if kind in ("ArrayList", "Array", "array") and "items" in prop:
+                prop["description"] += f" The list elements are of type {prop.pop('items')['type']}; they are not in string representation."
+            if language == "javascript" and kind == "dict" and "properties" in prop:
+                prop["description"] += (" The dictionary entries have the following schema; they are not in string "
+                                        f"representation. {json.dumps(prop.pop('properties'))}")
+            prop["type"] = "string"
+    return functions
+
+
+def _json_schema(node: Any) -> Any:
+    """BFCL's parameter docs with JSON Schema type names, recursively."""
+    if isinstance(node, dict):
+        out = {k: _json_schema(v) for k, v in node.items()}
+        if isinstance(node.get("type"), str):
+            out["type"] = BFCL_TO_JSON_SCHEMA.get(node["type"], "string")
+        return out
+    if isinstance(node, list):
+        return [_json_schema(v) for v in node]
+    return node
+
+
+def tool_docs(task: TaskSpec, sample: Sample) -> list[dict]:
+    """The item's function docs as the model sees them (BFCL's language hints applied)."""
+    spec = task.tools
+    try:
+        functions = json.loads(json.dumps(lookup(sample.metadata, spec.functions)))
+    except KeyError:
+        raise GapbenchError(f"task {task.name}: item {sample.id} has no field '{spec.functions}' (tools.functions)") from None
+    if not isinstance(functions, list) or not all(isinstance(f, dict) and "name" in f for f in functions):
+        raise GapbenchError(f"task {task.name}: item {sample.id}: tools.functions is not a list of functions")
+    return _bfcl_hints(functions, spec.language) if spec.schema_types == "bfcl" else functions
+
+
+def native_tools(task: TaskSpec, functions: list[dict]) -> list[dict]:
+    """The functions for native tool calling: JSON Schema types, names that providers accept."""
+    out = []
+    for fn in functions:
+        params = fn.get("parameters") or {"type": "object", "properties": {}}
+        if task.tools.schema_types == "bfcl":
+            params = _json_schema(params)
+        out.append({"name": tool_name(fn["name"]), "description": fn.get("description", ""),
+                    "parameters": {**params, "type": "object"}})
+    return out
+
+
+def tool_request(task: TaskSpec, sample: Sample, method: str, chat: bool, seed: int = GREEDY_SEED) -> Request:
+    """A function-calling request. `prompt`: the docs in the system prompt (calls parsed from the text);
+    `tools`: the docs go to native tool calling, the system text (if any) carries no docs."""
+    spec = task.tools
+    values = sample_values(task, sample)
+    functions = tool_docs(task, sample)
+    docs = json.dumps(functions, indent=4) if spec.doc_format == "json" else str(functions)
+    template, by = (spec.prompt_system, spec.prompt_system_by) if method == "prompt" else (spec.tools_system, spec.tools_system_by)
+    if by is not None:
+        template = by.values.get(str(values.get(by.field)), template)
+    system = _render(task, template, {**values, "functions": docs}, f"tools.{method}_system") if template else ""
+    if spec.messages:
+        try:
+            chat_turns = [(str(m["role"]), str(m["content"])) for m in lookup(sample.metadata, spec.messages)]
+        except (KeyError, TypeError):
+            raise GapbenchError(f"task {task.name}: item {sample.id}: tools.messages '{spec.messages}' "
+                                "is not a list of {role, content}") from None
+    else:
+        chat_turns = _turns(task, sample, [])
+    if system and chat_turns and chat_turns[0][0] == "system":
+        chat_turns[0] = ("system", f"{system}\n\n{chat_turns[0][1]}")
+    elif system:
+        chat_turns.insert(0, ("system", system))
+    request = replace(generate_request(task, sample, [], chat, seed), messages=tuple(chat_turns))
+    if not chat:  # a base model: one plain text
+        request = replace(request, messages=(), prompt="\n\n".join(c for _, c in chat_turns))
+    if method == "tools":
+        tools = json.dumps(native_tools(task, functions), ensure_ascii=False, sort_keys=True)
+        request = replace(request, tools=tools)
+    return request
