@@ -8,11 +8,12 @@ The key (ANTHROPIC_API_KEY or --api-key) is sent as x-api-key and never enters M
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 from gapbench.errors import GapbenchError, ModelCallError
-from gapbench.models.http import HTTPModelBase, is_loopback
+from gapbench.models.http import HTTPModelBase, is_loopback, tool_calls_in
 from gapbench.models.presets import get_preset
 from gapbench.models.registry import ModelOptions, register_provider
 from gapbench.models.rules import omitted, resolve, sampling_params, split_thinking, switch_fields, token_fields
@@ -48,6 +49,8 @@ def split_system(messages: tuple[tuple[str, str], ...], prompt: str) -> tuple[st
 class AnthropicModel(HTTPModelBase):
     """A Claude model behind the Anthropic Messages API."""
 
+    native_tools = True  # `tools` with input_schema in the request, `tool_use` blocks in the answer
+
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "anthropic-version": ANTHROPIC_VERSION}
         if self._api_key:
@@ -68,6 +71,9 @@ class AnthropicModel(HTTPModelBase):
             body["top_p"] = params["top_p"]
         if request.stop and not omitted(eff, "stop"):
             body["stop_sequences"] = list(request.stop)
+        if request.tools:
+            body["tools"] = [{"name": fn["name"], "description": fn.get("description", ""),
+                              "input_schema": fn["parameters"]} for fn in json.loads(request.tools)]
         return switch_fields(eff, body, request.temperature, reasoning), reasoning
 
     async def _ask(self, request: Request, budget_factor: int) -> tuple[Response, int]:
@@ -96,6 +102,7 @@ class AnthropicModel(HTTPModelBase):
             latency_s=latency,
             raw=data,
             finish_reason=data.get("stop_reason"),
+            tool_calls=tool_calls_in(data),
         ), reasoning_budget
 
 

@@ -1,11 +1,12 @@
 """HTTP plumbing shared by the providers that speak to a server (OpenAI-compatible, Anthropic):
 one httpx client per event loop, retries with backoff, timing, redacted error messages, and the
 truncation rule (an answer cut off by the token limit is an error, asked once more with a larger
-reasoning budget where the preset allows it)."""
+reasoning budget where the preset allows it), and the native function calls of a raw payload."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 from urllib.parse import urlparse
@@ -18,7 +19,7 @@ from gapbench.models.registry import ModelOptions
 from gapbench.models.retry import call_with_retries, one_line, redact
 from gapbench.models.rules import Effective
 from gapbench.models.truncation import is_truncated, truncation_error
-from gapbench.types import Request, Response
+from gapbench.types import Request, Response, ToolCall
 
 
 def is_loopback(url: str) -> bool:
@@ -117,3 +118,35 @@ class HTTPModelBase:
         client, self._client = self._client, None
         if client is not None and not client.is_closed:
             await client.aclose()
+
+
+def _arguments(raw: Any) -> Any:
+    """A call's arguments: a dict where the JSON parses, else the text as sent (a malformed call)."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        parsed = json.loads(raw) if isinstance(raw, str) and raw.strip() else {}
+    except ValueError:
+        return raw
+    return parsed if isinstance(parsed, dict) else raw
+
+
+def tool_calls_in(raw: Any) -> tuple[ToolCall, ...]:
+    """The native function calls in a provider's raw payload (also a stored one): OpenAI's
+    `choices[0].message.tool_calls` (and the older `function_call`), Anthropic's `tool_use` blocks."""
+    if not isinstance(raw, dict):
+        return ()
+    calls: list[ToolCall] = []
+    choices = raw.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        message = choices[0].get("message") or {}
+        items = message.get("tool_calls") or ([{"function": message["function_call"]}]
+                                               if isinstance(message.get("function_call"), dict) else [])
+        for item in items:
+            fn = item.get("function") if isinstance(item, dict) else None
+            if isinstance(fn, dict) and fn.get("name"):
+                calls.append(ToolCall(str(fn["name"]), _arguments(fn.get("arguments"))))
+    for block in raw.get("content") if isinstance(raw.get("content"), list) else ():
+        if isinstance(block, dict) and block.get("type") == "tool_use" and block.get("name"):
+            calls.append(ToolCall(str(block["name"]), _arguments(block.get("input"))))
+    return tuple(calls)

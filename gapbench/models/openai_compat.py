@@ -8,11 +8,12 @@ object: never in ModelInfo or a message.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 from gapbench.errors import GapbenchError, ModelCallError
-from gapbench.models.http import HTTPModelBase, is_loopback
+from gapbench.models.http import HTTPModelBase, is_loopback, tool_calls_in
 from gapbench.models.presets import get_preset, read_presets
 from gapbench.models.registry import ModelOptions, register_provider
 from gapbench.models.reasoning import split_reasoning
@@ -31,6 +32,8 @@ def _content_text(content: Any) -> str:
 
 class OpenAICompatModel(HTTPModelBase):
     """A model behind an OpenAI-compatible /chat/completions endpoint."""
+
+    native_tools = True  # `tools` in the request, `tool_calls` in the answer
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
@@ -53,6 +56,8 @@ class OpenAICompatModel(HTTPModelBase):
             body["seed"] = request.seed
         if request.stop and not omitted(eff, "stop"):
             body["stop"] = list(request.stop)
+        if request.tools:
+            body["tools"] = [{"type": "function", "function": fn} for fn in json.loads(request.tools)]
         return switch_fields(eff, body, request.temperature, reasoning), reasoning
 
     async def _ask(self, request: Request, budget_factor: int) -> tuple[Response, int]:
@@ -76,6 +81,7 @@ class OpenAICompatModel(HTTPModelBase):
             latency_s=latency,
             raw=data,
             finish_reason=choice.get("finish_reason"),
+            tool_calls=tool_calls_in(data),
         ), reasoning_budget
 
 
