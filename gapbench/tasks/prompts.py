@@ -61,9 +61,18 @@ def _turns(task: TaskSpec, sample: Sample, shots: list[Sample]) -> list[tuple[st
     return turns
 
 
+def _system(task: TaskSpec, sample: Sample) -> str | None:
+    """The system text: prompt.system, or the one prompt.system_by gives for this item's field value."""
+    by = task.prompt.system_by
+    if by is None:
+        return task.prompt.system
+    return by.values.get(str(sample.metadata.get(by.field)), task.prompt.system)
+
+
 def plain_prompt(task: TaskSpec, sample: Sample, shots: list[Sample]) -> str:
     """The prompt as one plain text: few-shot blocks, then the question ending in its answer cue."""
-    out: list[str] = [task.prompt.system] if task.prompt.system else []
+    system = _system(task, sample)
+    out: list[str] = [system] if system else []
     turns = _turns(task, sample, shots)
     for i in range(0, len(turns) - 1, 2):
         out.append(f"{turns[i][1]} {turns[i + 1][1]}".rstrip() if turns[i][1].endswith((":", "：")) else f"{turns[i][1]}\n{turns[i + 1][1]}")
@@ -81,8 +90,9 @@ def generate_request(task: TaskSpec, sample: Sample, shots: list[Sample], chat: 
         temperature = gen.temperature_by.values.get(str(sample.metadata.get(gen.temperature_by.field)), temperature)
     sampling = {"max_tokens": gen.max_tokens, "temperature": temperature,
                 "seed": seed if temperature > 0 else GREEDY_SEED}
+    system = _system(task, sample)
     if chat:
-        messages = ([("system", task.prompt.system)] if task.prompt.system else []) + _turns(task, sample, shots)
+        messages = ([("system", system)] if system else []) + _turns(task, sample, shots)
         return Request(kind="generate", messages=tuple(messages), stop=tuple(gen.stop), **sampling)
     return Request(kind="generate", prompt=plain_prompt(task, sample, shots), stop=tuple(gen.stop) or ("\n\n",),
                    **sampling)

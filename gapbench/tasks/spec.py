@@ -79,10 +79,18 @@ class FewshotSpec(_Strict):
     solution: StrictStr | None = None  # template for a worked solution (defaults to the answer)
 
 
+class TemplateBy(_Strict):
+    """A template per value of a record field (ACEBench's system prompt per category); others keep the default."""
+
+    field: StrictStr
+    values: dict[StrictStr, StrictStr]
+
+
 class PromptSpec(_Strict):
     """How a Sample becomes text. Chinese tasks carry Chinese prompts."""
 
     system: StrictStr | None = None
+    system_by: TemplateBy | None = None  # a system text per value of a record field (L-Eval's per subset)
     instruction: StrictStr | None = None  # shown once, before the first (few-shot) question
     template: StrictStr  # one question; may use {question}, {choices}, {A}..{J}, record fields
     fewshot_answer: StrictStr = "{answer}"  # the assistant turn of a worked example
@@ -114,13 +122,6 @@ class CodeSpec(_Strict):
     entry_point: StrictStr = "{entry_point}"
     check: StrictStr = "\n\ncheck({entry_point})\n"  # appended after the test (python)
     timeout_s: float = Field(10.0, gt=0, le=120)
-
-
-class TemplateBy(_Strict):
-    """A template per value of a record field (ACEBench's system prompt per category); others keep the default."""
-
-    field: StrictStr
-    values: dict[StrictStr, StrictStr]
 
 
 class ToolsSpec(_Strict):
@@ -171,13 +172,15 @@ class TaskSpec(_Strict):
 
     @model_serializer(mode="wrap")
     def _without_later_defaults(self, handler):
-        """Fields added later (tools, dataset.explode, dataset.join.format) are left out of the dump while
+        """Fields added later (tools, prompt.system_by, dataset.explode, dataset.join.format) are left out of the dump while
         they hold their default, so the task hash of every older task is unchanged."""
         data = handler(self)
         if not isinstance(data, dict):
             return data
         if self.tools is None:
             data.pop("tools", None)
+        if self.prompt.system_by is None and isinstance(data.get("prompt"), dict):
+            data["prompt"].pop("system_by", None)
         dataset = data.get("dataset")
         if isinstance(dataset, dict):
             if not self.dataset.explode:
