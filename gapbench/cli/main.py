@@ -7,6 +7,7 @@ import sys
 import click
 
 from gapbench import __version__
+from gapbench.cli.arena import arena_cmd
 from gapbench.cli.claims import claims_cmd
 from gapbench.cli.compare import compare_cmd
 from gapbench.cli.demo import demo_cmd
@@ -43,6 +44,7 @@ COMMANDS = [  # one line each: a new command is one import and one line here
     lag_cmd,
     schema_cmd,
     judge_cmd,
+    arena_cmd,
 ]
 for command in COMMANDS:
     cli.add_command(command)
