@@ -13,6 +13,7 @@ from gapbench.cli.compare import compare_cmd
 from gapbench.cli.demo import demo_cmd
 from gapbench.cli.judge import judge_cmd
 from gapbench.cli.lag import lag_cmd
+from gapbench.cli.leaderboard import leaderboard_cmd
 from gapbench.cli.listing import models_cmd, tasks_cmd
 from gapbench.cli.report import report_cmd
 from gapbench.cli.results import results_cmd
@@ -45,6 +46,7 @@ COMMANDS = [  # one line each: a new command is one import and one line here
     schema_cmd,
     judge_cmd,
     arena_cmd,
+    leaderboard_cmd,
 ]
 for command in COMMANDS:
     cli.add_command(command)

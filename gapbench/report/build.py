@@ -19,6 +19,7 @@ from gapbench.catalog.catalog import stored_model_facts
 from gapbench.errors import GapbenchError
 from gapbench.gap.compare import compare_models
 from gapbench.report.charts import country_code
+from gapbench.report.leaderboard import ratings_section
 from gapbench.schema.report import Report
 from gapbench.store.db import Store
 from gapbench.store.results import results_from_store
@@ -81,6 +82,10 @@ def build_report(store: Store, a: str | None = None, b: str | None = None, extra
         report["manifests"] = manifests
     else:
         unavailable["manifests"] = "no runs in the store"
+
+    ratings = ratings_section(store)  # Bradley-Terry ratings (issue #10): only when the store holds pairwise outcomes
+    if ratings is not None:
+        report["ratings"] = ratings
 
     for section, module in (("lag", "gapbench.gap.lag"), ("generations", "gapbench.gap.generations"),
                             ("claims", "gapbench.gap.claims")):

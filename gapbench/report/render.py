@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from gapbench.report import charts
+from gapbench.report.leaderboard import ratings_chart
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORMATS = ("html", "md", "json")
@@ -148,6 +149,7 @@ def _env(autoescape: bool) -> jinja2.Environment:
     env.filters.update(num=_num, money=_money, pretty_json=_pretty_json, text=_text, md=_md_cell, preview=_preview,
                        cc=charts.country_code)
     env.globals.update(unavailable=unavailable, titles=SECTION_TITLES, significant=charts.significant)
+    env.globals["ratings_chart"] = ratings_chart  # the ratings section (issue #10), leaderboard.html.j2
     return env
 
 

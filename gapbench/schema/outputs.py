@@ -13,6 +13,7 @@ from gapbench.schema.base import Record
 from gapbench.schema.comparison import Comparison, GroupComparison
 from gapbench.schema.gap import ClaimsReport, LagSeries
 from gapbench.schema.judging import JudgeReport
+from gapbench.schema.leaderboard import Leaderboard
 from gapbench.schema.report import Report
 from gapbench.schema.results import Result, ResultsList
 from gapbench.schema.run import RunSummary
@@ -27,6 +28,7 @@ OUTPUTS: dict[str, type[Record]] = {
     "claims": ClaimsReport,
     "report": Report,
     "judge": JudgeReport,
+    "leaderboard": Leaderboard,
 }
 
 

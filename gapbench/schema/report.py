@@ -9,6 +9,7 @@ from pydantic import Field
 from gapbench.schema.base import Record
 from gapbench.schema.comparison import Comparison
 from gapbench.schema.gap import ClaimVerdict, Generation, LagSeries
+from gapbench.schema.leaderboard import Leaderboard
 from gapbench.schema.results import Result
 
 
@@ -90,6 +91,7 @@ class Report(Record):
     cost: list[CostRow] | None = None
     disagreements: list[Disagreement] | None = None
     manifests: list[ManifestRow] | None = None
+    ratings: Leaderboard | None = Field(None, description="Bradley-Terry ratings from votes and judge verdicts")
 
     def to_json(self) -> dict[str, Any]:
         """Sections that are missing are left out (meta.unavailable says why)."""
