@@ -239,7 +239,7 @@ def test_cli_table_json_and_one_line_errors(voted_store, tmp_path, capsys):
     # the same command in this process (the CLI's own entry point): the table, then mistakes in one line, exit 2
     main(["leaderboard", "--db", str(voted_store), "--by", "all", "--bootstrap", "50", "--style-control"])
     table = capsys.readouterr().out
-    assert "human · all: all" in table and f"judge:{JUDGE}" in table and "Cohen κ" in table and "style" in table
+    assert "human · all prompts" in table and f"judge:{JUDGE}" in table and "Cohen κ" in table and "style" in table
     empty = write_chat_store(tmp_path / "empty.db", MODELS, 2)
     for args, needle in ((["--db", str(empty)], "--source both: the store holds no arena votes and no pairwise"),
                          (["--db", str(voted_store), "--anchor", "nope/x"], "--anchor nope/x: no battle"),
@@ -263,7 +263,7 @@ def test_report_section_with_chart_only_when_there_are_votes(voted_store, tmp_pa
     assert section.count("<svg") == n_boards and 'href="#ratings"' in page
     assert "Cohen's κ" in section and "openai/gpt-4o" in section
     md = render_report(report, "md")
-    assert "## Ratings: people and judges" in md and f"| judge:{JUDGE} | all: all |" in md
+    assert "## Ratings: people and judges" in md and f"| judge:{JUDGE} | all prompts |" in md
     plain = write_chat_store(tmp_path / "plain.db", MODELS, 2)
     with Store(plain) as store:
         without = build_report(store)

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from gapbench import settings
 from gapbench.cli.common import console, db_option, json_option, print_json
-from gapbench.gap.leaderboard import SCOPES, SOURCES, build_leaderboard
+from gapbench.gap.leaderboard import SCOPES, SOURCES, build_leaderboard, scope_label
 from gapbench.schema.leaderboard import Leaderboard
 from gapbench.store.db import Store
 
@@ -52,7 +52,7 @@ def _bound(r) -> str:
 def print_leaderboard(lb: Leaderboard) -> None:
     out = console()
     for b in lb.boards:
-        title = (f"{b.source} · {b.scope}: {b.name} · anchor {b.anchor} = {b.anchor_rating:g} · {b.n_battles} battles "
+        title = (f"{b.source} · {scope_label(b.scope, b.name)} · anchor {b.anchor} = {b.anchor_rating:g} · {b.n_battles} battles "
                  f"on {b.n_prompts} prompts" + (" · style controlled" if b.style_control else ""))
         table = Table(title=title)
         for col in ("rank", "model", "rating", "95% CI", "wins", "ties", "losses"):

@@ -66,6 +66,11 @@ def judge_outcomes(store: Store) -> list[Outcome]:
     return out
 
 
+def scope_label(scope: str, name: str) -> str:
+    """'all prompts', 'language zh', 'task mt_bench'."""
+    return "all prompts" if scope == "all" else f"{scope} {name}"
+
+
 def _split(values) -> list[str] | None:
     if values is None:
         return None

@@ -13,7 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from gapbench.catalog.catalog import stored_model_facts
-from gapbench.gap.leaderboard import build_leaderboard
+from gapbench.gap.leaderboard import build_leaderboard, scope_label
 from gapbench.report.charts import _nice_ticks, _short, _svg, _text, _title, model_colours
 from gapbench.store.db import Store
 from gapbench.store.votes import has_votes
@@ -47,7 +47,7 @@ def board_svg(board: dict, axis: tuple[float, float], colours: dict[str, str]) -
     def x(v: float) -> float:
         return left + plot_w * (min(max(v, lo), hi) - lo) / (hi - lo)
 
-    title = (f"{board['source']} · {board['scope']}: {board['name']} · {board['n_battles']} battles on "
+    title = (f"{board['source']} · {scope_label(board['scope'], board['name'])} · {board['n_battles']} battles on "
              f"{board['n_prompts']} prompts" + (" · style controlled" if board["style_control"] else ""))
     body = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
             _text(8, 16, _short(title, 120), "start", 12.5, "#222", "bold")]
