@@ -42,7 +42,9 @@ def split_list(value: str, flag: str) -> list[str]:
 @data_dir_option
 @click.option("--concurrency", type=click.IntRange(min=1, max=256), default=4, show_default=True,
               help="Requests in flight at once (API models; local models run one at a time).")
-@click.option("--base-url", default=None, help="Server for openai/ models (default: $OPENAI_BASE_URL or the preset).")
+@click.option("--base-url", default=None, metavar="URL[,URL…]",
+              help="Server for openai/ models (default: $OPENAI_BASE_URL or the preset). vllm/ models take a comma "
+                   "list of replicas of one model (default: $VLLM_BASE_URL); URL?cap=N caps the requests in flight there.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=1), default=120.0, show_default=True,
               help="Seconds per request.")
 @click.option("--retries", type=click.IntRange(min=0, max=20), default=5, show_default=True,
