@@ -29,7 +29,8 @@ def validate(schema: dict, command: str, stdout: str) -> dict:
 def test_the_shipped_schema_document_is_what_the_code_prints(schema):
     shipped = json.loads((REPO / "docs" / "gapbench.schema.json").read_text(encoding="utf-8"))
     assert shipped == schema, "docs/gapbench.schema.json is stale: run `gapbench schema > docs/gapbench.schema.json`"
-    assert set(schema["outputs"]) == {"run", "results", "compare", "compare-groups", "lag", "claims", "report", "judge"}
+    assert set(schema["outputs"]) == {"run", "results", "compare", "compare-groups", "lag", "claims", "report", "judge",
+                                      "leaderboard"}
 
 
 def test_the_schema_rejects_what_it_does_not_document(schema):
