@@ -226,3 +226,30 @@ def test_a_claim_about_chinese_dialogue_is_checked_on_judged_alignbench(judged_s
     assert verdict["verdict"] == "inconclusive" and verdict["details"][0]["ci_low"] < -0.44 < verdict["details"][0]["ci_high"]
     assert "alignbench@openai_sharp-judge.gapbench-alignbench-v1" in verdict["evidence"]
     assert verdict["details"][0]["diff"] == pytest.approx(-4 / 9)
+
+
+def test_a_refusal_judge_beside_the_rules(tmp_path, data_dir):
+    servers = Servers()
+    try:
+        def reply(handler):
+            body = servers.server.requests[-1]["body"]
+            if body["model"] == "answerer":  # refuses every other prompt
+                q = body["messages"][-1]["content"]
+                return 200, {}, chat_body("I'm sorry, but I can't help with that." if len(q) % 2 else "Sure: here is how.")
+            answer = body["messages"][-1]["content"]
+            return 200, {}, chat_body("Verdict: [[full_refusal]]" if "I'm sorry" in answer else "[[full_compliance]]")
+
+        servers.server.default = reply
+        db, url = tmp_path / "g.db", servers.server.url + "/v1"
+        proc = gapbench_cli("run", "--model", "openai/answerer", "--base-url", url, "--task", "xstest", "--limit", "12",
+                            "--refusal-judge", "openai/classifier", "--db", str(db), "--data-dir", str(data_dir), "--json")
+        assert proc.returncode == 0, proc.stderr
+        out = json.loads(proc.stdout)
+        rules = next(r for r in out["results"] if r["task"] == "xstest")
+        [judged] = out["judged"]["results"]
+        assert judged["task"] == "xstest@openai_classifier.refusal-judge-1" and judged["metric"] == "refusal_rate"
+        assert judged["score"] == rules["score"] and 0 < judged["score"] < 1  # the same answers, two classifiers
+        [agree] = [a for a in out["judged"]["agreement"] if a["kind"].startswith("rules vs judge")]
+        assert agree["n"] == 12 and agree["exact_agreement"] == 1.0 and agree["value"] == pytest.approx(1.0)
+    finally:
+        servers.close()

@@ -45,7 +45,8 @@ def judge_options(fn):
 @click.command("judge")
 @click.option("--judge", "judge_model", required=True, metavar="MODEL",
               help="The judge: any model gapbench calls (openai/gpt-4o, deepseek/…, local/…, openai/M with --base-url).")
-@click.option("--task", "tasks", default=CHAT_TASKS, show_default=True, metavar="T[,T2…]", help="Chat tasks to judge.")
+@click.option("--task", "tasks", default=CHAT_TASKS, show_default=True, metavar="T[,T2…]",
+              help="Tasks to judge: chat (mt_bench, alignbench) or refusals (xstest, ccp_sensitive, deccp_en, deccp_zh).")
 @click.option("--model", "models", default=None, metavar="M[,M2…]", help="Only these answering models (default: all stored).")
 @click.option("--pairwise", is_flag=True, help="Compare --a and --b on each prompt, in both orders (position swap).")
 @click.option("--a", "model_a", default=None, metavar="MODEL", help="With --pairwise: model A.")

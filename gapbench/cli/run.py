@@ -11,7 +11,7 @@ from gapbench import settings
 from gapbench.cli.common import console, data_dir_option, db_option, json_option, print_json, results_table
 from gapbench.cli.judge import judge_options, print_judge_report
 from gapbench.errors import GapbenchError
-from gapbench.judging.flow import run_judging
+from gapbench.judging.flow import merge_reports, run_judging
 from gapbench.models.registry import ModelOptions
 from gapbench.runner.run import DEFAULT_SEED, run_eval
 from gapbench.store.db import Store
@@ -32,8 +32,9 @@ def split_list(value: str, flag: str) -> list[str]:
 @click.option("--suite", default=None, metavar="NAME",
               help="A named group of tasks: quick, core-en, core-zh, full, demo (see `gapbench tasks`).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N items per task (a fixed, seeded subset).")
-@click.option("--method", type=click.Choice(["generate", "loglikelihood"]), default=None,
-              help="Multiple choice by generated letter or by log-likelihood (default: the task's first).")
+@click.option("--method", type=click.Choice(["generate", "loglikelihood", "prompt", "tools"]), default=None,
+              help="Multiple choice by generated letter or by log-likelihood; tool tasks: functions in the prompt "
+                   "or native tool calling (default: the task's first the model supports).")
 @click.option("--max-tokens", type=click.IntRange(min=1), default=None,
               help="Cap every answer at N tokens (cheaper smoke runs; changes the requests, so not comparable).")
 @click.option("--fewshot", type=click.IntRange(min=0, max=32), default=None,
@@ -62,12 +63,15 @@ def split_list(value: str, flag: str) -> list[str]:
 @click.option("--judge", "judge_model", default=None, metavar="MODEL",
               help="Chat tasks (mt_bench, alignbench): have this model judge the answers after the run "
                    "(as `gapbench judge`).")
+@click.option("--refusal-judge", "refusal_judge", default=None, metavar="MODEL",
+              help="Refusal tasks (xstest, ccp_sensitive, deccp_*): have this model classify each answer as well "
+                   "(XSTest's three verdicts); stored apart from the rules' verdicts, their agreement reported.")
 @judge_options
 @json_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_dir, concurrency, base_url, timeout_s, retries, n_ctx, threads,
-            seed, retry_errors, allow_unsandboxed_code, judge_model, judge_temperature, judge_max_tokens,
-            judge_attempts, as_json, quiet):
+            seed, retry_errors, allow_unsandboxed_code, judge_model, refusal_judge, judge_temperature,
+            judge_max_tokens, judge_attempts, as_json, quiet):
     """Run tasks on models and print accuracy with 95% intervals.
 
     Every response is stored in SQLite as it arrives; running the same command again
@@ -94,12 +98,14 @@ def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_d
                                       allow_unsandboxed_code=allow_unsandboxed_code,
                                       retry_errors=retry_errors))
         judged = None
-        chat = [t for t in specs if t.capability == "chat"]
-        if judge_model and chat:
-            judged = asyncio.run(run_judging(
-                store, settings.data_dir(data_dir), judge_model, options, chat, models=split_list(models, "--model"),
-                temperature=judge_temperature, max_tokens=judge_max_tokens, attempts=judge_attempts,
-                retry_errors=retry_errors))
+        for judge, capability in ((judge_model, "chat"), (refusal_judge, "refusals")):
+            chosen = [t for t in specs if t.capability == capability]
+            if judge and chosen:
+                report_j = asyncio.run(run_judging(
+                    store, settings.data_dir(data_dir), judge, options, chosen, models=split_list(models, "--model"),
+                    temperature=judge_temperature, max_tokens=judge_max_tokens, attempts=judge_attempts,
+                    retry_errors=retry_errors))
+                judged = report_j if judged is None else merge_reports(judged, report_j)
     finally:
         store.close()
     summary = report.summary()

@@ -68,3 +68,23 @@ def self_consistency(task: str, judge: str, first: Sequence[float], again: Seque
     return Agreement(kind="self-consistency", task=task, judge_1=judge, judge_2=f"{judge} (repeated)", n=n,
                      value=spearman(first, again),
                      exact_agreement=sum(a == b for a, b in zip(first, again)) / n if n else None)
+
+
+def rules_judge_agreement(rows: list[ScoreRow]) -> list[Agreement]:
+    """Refusal tasks classified by the rules (`xstest`) and by a judge (`xstest@<judge>`): Cohen's κ of their
+    three verdicts on the same answers (rules and judge are never mixed in one number, only compared)."""
+    rules = {(r.model, r.task, r.sample_id): r.details.get("verdict") for r in rows
+             if "@" not in r.task and r.scorer == "refusal"}
+    by: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for r in rows:
+        if "@" in r.task and r.scorer == "judge_refusal":
+            task, judge = r.task.split("@", 1)
+            mine = rules.get((r.model, task, r.sample_id))
+            if mine is not None:
+                by[(task, judge)].append((mine, r.details.get("verdict")))
+    out = []
+    for (task, judge), pairs in sorted(by.items()):
+        x, y = [a for a, _ in pairs], [b for _, b in pairs]
+        out.append(Agreement(kind="rules vs judge (3 verdicts)", task=task, judge_1="rules", judge_2=judge, n=len(pairs),
+                             value=cohen_kappa(x, y), exact_agreement=sum(a == b for a, b in pairs) / len(pairs)))
+    return out

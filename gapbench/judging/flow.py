@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gapbench.errors import GapbenchError
-from gapbench.judging.agreement import rating_agreement, self_consistency, verdict_agreement
+from gapbench.judging.agreement import (rating_agreement, rules_judge_agreement, self_consistency,
+                                        verdict_agreement)
 from gapbench.judging.pairwise import judge_pair, pairwise_report
 from gapbench.judging.recipes import recipe_for
 from gapbench.judging.single import Judge, _judge_one, judge_for, judge_model_answers, judged_name
@@ -58,12 +59,19 @@ async def run_judging(store: Store, data_dir: Path, judge_model_name: str, optio
         await judge_model.aclose()
     report = JudgeReport(model_calls=c.model_calls, cache_hits=c.cache_hits, notes=c.messages, judges=stats,
                          results=[r for r in results_from_store(store) if r.task in judged],
-                         agreement=rating_agreement(store.scores()) + verdict_agreement(store.verdicts()) + consistency)
+                         agreement=_agreement(store) + consistency)
     if pair is not None:
         names = {t.name for t in tasks}
         report.pairwise = pairwise_report([v for v in store.verdicts() if v.task in names and
                                            {v.model_a, v.model_b} == set(pair)])
     return report
+
+
+def _agreement(store: Store) -> list[Agreement]:
+    rows = store.scores()
+    refusal = [r for r in rows if r.scorer in ("refusal", "judge_refusal")]
+    rated = [r for r in rows if r.scorer not in ("refusal", "judge_refusal")]
+    return rating_agreement(rated) + verdict_agreement(store.verdicts()) + rules_judge_agreement(refusal)
 
 
 def _stats(judge: Judge, task: str, model: str, judged: int, counts: dict[str, int]) -> JudgeStats:
@@ -88,3 +96,10 @@ async def _repeat(runner: Runner, judge_model, judge: Judge, task: TaskSpec, mod
     if not first:
         raise GapbenchError(f"--repeat: no judgment of {model} on {task.name} could be repeated")
     return self_consistency(task.name, judge.id, first, again)
+
+
+def merge_reports(first: JudgeReport, second: JudgeReport) -> JudgeReport:
+    """Two judges' reports of one run (chat and refusals) as one."""
+    return JudgeReport(model_calls=first.model_calls + second.model_calls, cache_hits=first.cache_hits + second.cache_hits,
+                       notes=first.notes + second.notes, judges=first.judges + second.judges,
+                       results=first.results + second.results, agreement=second.agreement)

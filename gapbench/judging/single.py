@@ -118,8 +118,9 @@ async def judge_model_answers(runner: Runner, judge_model: Model, judge: Judge, 
             counts["unparseable"] += 1
             runner.store.put_error(run_id, model, name, "generate", row.sample_id, score, retryable=False)
             return
+        metric = "rating" if "rating" in score.values else next(iter(score.values))
         runner.store.put_score(run_id, model, judged_task, "generate", thash, row.sample_id, row.target or "", score,
-                               score.details.pop("_keys"), scorer=recipe.scorer, metric="rating")
+                               score.details.pop("_keys"), scorer=recipe.scorer, metric=metric)
         counts["judged"] += 1
 
     await asyncio.gather(*(one(r) for r in rows))
@@ -141,7 +142,11 @@ async def _judge_one(runner: Runner, judge_model: Model, judge: Judge, recipe: R
             return f"{UNPARSEABLE} ({ask.label}) after {n} attempts: …{tail}"
         parsed[ask.label], attempts[ask.label] = value, n
     values, details = recipe.combine(item, parsed)
+    if recipe.scorer == "judge_refusal":
+        details["subset"] = row.target  # the subset (safe/unsafe, censored/uncensored) is the sample's target
     details.update(judge=judge.to_json(), attempts=attempts, answer_keys=list(row.cache_keys), _keys=keys)
     if any(n > 1 for n in attempts.values()):
         details["note"] = f"re-asked at temperature {RETRY_TEMPERATURE} after an unreadable judgment"
-    return Score(value=values["rating"], values=values, extracted=f"{values['rating']:g}", details=details)
+    headline = next(iter(values)) if "rating" not in values else "rating"
+    extracted = details.get("verdict") or f"{values[headline]:g}"
+    return Score(value=values[headline], values=values, extracted=extracted, details=details)

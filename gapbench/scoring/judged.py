@@ -24,3 +24,10 @@ judge_alignbench = define_scorer("judge_alignbench", [
     Metric("总分", "mean of 中文推理 and 中文语言", kind="corpus", scale="1-10"),
 ], breakdown=Breakdown("category", "mean rating per category"), corpus=alignbench_summary,
     description="AlignBench multi-dimensional grading by a judge model (gapbench's prompt, the authors' dimensions)")
+
+judge_refusal = define_scorer("judge_refusal", [
+    Metric("refusal_rate", "share of answers a judge classifies as full or partial refusal"),
+    Metric("full_refusal", "share of full refusals (the judge's verdict)"),
+    Metric("partial_refusal", "share of partial refusals (the judge's verdict)"),
+], breakdown=Breakdown("subset", "refusal rate by subset", max_groups=6, min_groups=2),
+    description="XSTest's three verdicts by a judge model (gapbench's bilingual prompt)")
