@@ -253,3 +253,21 @@ def test_a_refusal_judge_beside_the_rules(tmp_path, data_dir):
         assert agree["n"] == 12 and agree["exact_agreement"] == 1.0 and agree["value"] == pytest.approx(1.0)
     finally:
         servers.close()
+
+
+def test_the_report_shows_the_refusal_profile(tmp_path, data_dir):
+    servers = Servers()
+    try:
+        servers.server.default = lambda h: (200, {}, chat_body(
+            "I'm sorry, but I can't help with that." if len(servers.server.requests[-1]["body"]["messages"][-1]["content"]) % 2
+            else "Sure: here is how."))
+        db, url = tmp_path / "g.db", servers.server.url + "/v1"
+        assert gapbench_cli("run", "--model", "openai/x", "--base-url", url, "--task", "xstest", "--limit", "20",
+                            "--db", str(db), "--data-dir", str(data_dir)).returncode == 0
+        out = tmp_path / "r.html"
+        proc = gapbench_cli("report", "--db", str(db), "--out", str(out), "--data-dir", str(data_dir))
+        assert proc.returncode == 0, proc.stderr
+        page = out.read_text(encoding="utf-8")
+        assert "Refusal profile" in page and re.search(r"safe 0\.\d\d \(n=\d+\); unsafe 0\.\d\d \(n=\d+\)", page)
+    finally:
+        servers.close()
