@@ -43,6 +43,8 @@ class LlamaCppModel:
     """One GGUF file. Calls run one at a time in a worker thread (a llama.cpp context is not shared)."""
 
     max_concurrency = 1
+    native_tools = False  # tool tasks use the prompt method (functions described in the prompt)
+    native_tools_note = "llama-cpp-python's chat handler returns tool calls only when one tool is forced"
     TAIL = 8  # context tokens evaluated again with the continuation (see _logit_rows)
 
     def __init__(self, name: str, path: Path, options: ModelOptions, chat: bool = True):
