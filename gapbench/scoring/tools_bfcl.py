@@ -45,6 +45,7 @@ def _type_error(param: str, value: Any, possible: list, expected: type | None,
         for alt in possible:
             if not isinstance(alt, list) or all(_type_error(param, v, alt, item_expected, None)[0] is None for v in value):
                 return None, is_variable
+        return f"wrong type for {param!r}: expected {expected.__name__} of {item_expected.__name__}", False
     if answer_type is not None and type(value) is answer_type:
         return None, True
     want = expected.__name__ if expected else "?"

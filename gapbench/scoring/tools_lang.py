@@ -44,6 +44,22 @@ def _split_top(text: str) -> list[str]:
     return items + ([tail] if tail else [])
 
 
+def _inside(text: str, opening: str) -> str | None:
+    """What stands between the bracket that `opening` ends with and its matching closing bracket."""
+    m = re.search(opening, text, re.S)
+    if m is None:
+        return None
+    depth, start = 0, m.end()
+    for i in range(m.end() - 1, len(text)):
+        if text[i] in "([{":
+            depth += 1
+        elif text[i] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return text[start:i]
+    return None
+
+
 def _unquote(text: str) -> str:
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
@@ -66,12 +82,12 @@ def java_value(text: Any, kind: str, item_kind: str | None = None) -> Any:
     if kind == "boolean":
         return value == "true" if value in ("true", "false") else value
     if kind in ("Array", "ArrayList", "Queue", "Stack"):
-        m = (re.search(r"Arrays\.asList\((.*)\)", value, re.S) or re.search(r"List\.of\((.*)\)", value, re.S)
-             or re.search(r"^new\s+[\w<>\[\]]*\s*\{(.*)\}$", value, re.S) or re.search(r"^\[(.*)\]$", value, re.S))
-        if m is None:
+        inner = _inside(value, r"(?:Arrays\.asList|List\.of)\(") or _inside(value, r"^new\s+[\w<>\[\]]*\s*\{") \
+            or _inside(value, r"^\[")
+        if inner is None:
             return [] if re.match(r"^new\s+ArrayList<.*>\(\)$", value) else value
         return [java_value(_unquote(i) if item_kind in (None, "String", "char", "any") else i, item_kind or "String")
-                for i in _split_top(m.group(1))]
+                for i in _split_top(inner)]
     if kind in ("HashMap", "Hashtable"):
         puts = re.findall(r"put\(\s*(\"[^\"]*\"|'[^']*'|[^,]+?)\s*,\s*(\"[^\"]*\"|'[^']*'|[^)]+?)\s*\)", value)
         if puts:
