@@ -148,9 +148,11 @@ def test_followbench_scorer_end_to_end_with_a_local_model(tmp_path, data_dir, mo
     proc = gapbench_cli("run", "--model", model, "--task", task, "--limit", "3", "--max-tokens", "64",
                         "--data-dir", str(data_dir), "--db", str(tmp_path / "g.db"), "--json", timeout=900)
     assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)["results"][0]
-    assert result["n"] == 3 and result["metric"] == "hsr" and result["errors"] == 0
-    assert result["score"] <= result["metrics"]["ssr"]
+    report = json.loads(proc.stdout)
+    result = report["results"][0]
+    # the seeded three include a NarrativeQA example item longer than the 4,096-token window: skipped, not scored
+    assert result["n"] >= 2 and result["n"] + report["skipped"] == 3 and result["errors"] == 0
+    assert result["metric"] == "hsr" and result["score"] <= result["metrics"]["ssr"]
     groups = result["breakdown"]["groups"]
     assert result["breakdown"]["by"] == "level" and set(groups) <= {"1", "2", "3", "4", "5"}
-    assert sum(g["n"] for g in groups.values()) == 3
+    assert sum(g["n"] for g in groups.values()) == result["n"]
