@@ -273,3 +273,19 @@ def test_cli_two_replicas_loglikelihood_and_key_kept_secret(standins, tmp_path):
     manifest = json.loads(sqlite3.connect(db).execute("SELECT manifest FROM runs").fetchone()[0])
     assert manifest["model"]["provider"] == "vllm" and len(manifest["model"]["replicas"]) == 2
     assert manifest["model"]["settings"]["tokenizer"]
+
+
+def test_cooldown_doubles_per_incident_not_per_call_in_flight():
+    pool = ReplicaPool([("http://127.0.0.1:9", None), ("http://127.0.0.1:10", None)], cap=4, cooldown_s=1.0)
+    dead = pool.replicas[0]
+    for _ in range(5):  # five calls in flight fail at once: one incident
+        pool.mark_failed(dead, ModelCallError("connection error (ConnectError)"), 1)
+    assert dead.cooldown_s == 1.0 and dead.failed == 5
+    dead.down_until = 0.0  # the cool-down is over; it fails again: a second incident
+    pool.mark_failed(dead, ModelCallError("connection error (ConnectError)"), 1)
+    assert dead.cooldown_s == 2.0
+    busy = pool.replicas[1]
+    pool.mark_failed(busy, ModelCallError("http://x/v1/completions: HTTP 503 after 1 attempt"), 1)
+    assert busy.limit == 2.0 and busy.down_until == 0.0  # overloaded: fewer in flight, still up
+    pool.mark_ok(busy, 1)
+    assert busy.limit == 2.5

@@ -152,8 +152,10 @@ class ReplicaPool:
         if any(o in str(error) for o in OVERLOADED):
             replica.limit = max(1.0, replica.limit / 2)  # busy, not dead: fewer requests, stay up
             return
-        replica.cooldown_s = min(MAX_COOLDOWN_S, max(self.base_cooldown_s, replica.cooldown_s * 2))
-        replica.down_until = time.monotonic() + replica.cooldown_s
+        now = time.monotonic()
+        if replica.up(now):  # a new incident (the other calls in flight when it died fail too: not new ones)
+            replica.cooldown_s = min(MAX_COOLDOWN_S, max(self.base_cooldown_s, replica.cooldown_s * 2))
+            replica.down_until = now + replica.cooldown_s
         for lane in self._lanes:  # queued work moves to other replicas now
             lane.requeue(replica, error)
 
