@@ -258,3 +258,37 @@ def test_anthropic_native_tool_use(server, tmp_path, data_dir):
     body = server.requests[0]["body"]
     assert server.requests[0]["path"] == "/v1/messages"
     assert body["tools"][0]["name"] == "math_factorial" and body["tools"][0]["input_schema"]["type"] == "object"
+
+
+def test_llamacpp_reads_hermes_tool_call_blocks():
+    from gapbench.models.http import tool_calls_in
+    from gapbench.models.llamacpp import _tool_call_blocks
+
+    raw = {"choices": [{"message": {"content": "x"}}]}
+    text = _tool_call_blocks(raw, 'Sure.\n<tool_call>\n{"name": "f", "arguments": {"a": 1}}\n</tool_call>\n'
+                                  '<tool_call>{"name": "g", "arguments": {}}')  # the last block cut off by EOS
+    assert text == "Sure." and [(c.name, c.arguments) for c in tool_calls_in(raw)] == [("f", {"a": 1}), ("g", {})]
+    untouched = {"choices": [{"message": {"content": "x"}}]}
+    assert _tool_call_blocks(untouched, "<tool_call>not json</tool_call>") == "" and tool_calls_in(untouched) == ()
+    assert _tool_call_blocks(untouched, "The area is 25.") == "The area is 25." and tool_calls_in(untouched) == ()
+    assert _tool_call_blocks(untouched, '{"name": "f"}') == '{"name": "f"}' and tool_calls_in(untouched) == ()
+    fenced = {"choices": [{"message": {"content": "x"}}]}  # Qwen2.5-Coder-0.5B answers this way
+    assert _tool_call_blocks(fenced, '```json\n{"name": "f", "arguments": {"base": 10}}\n```') == ""
+    assert [(c.name, c.arguments) for c in tool_calls_in(fenced)] == [("f", {"base": 10})]
+
+
+def test_native_tools_with_a_local_model_whose_template_takes_tools(tmp_path, data_dir, qwen_path):
+    task = one_item_task(tmp_path, "bfcl", "simple_python_0")
+    proc = gapbench_cli("run", "--model", "local/qwen2.5-coder-0.5b", "--task", str(task), "--method", "tools",
+                        "--data-dir", str(data_dir), "--db", str(tmp_path / "g.db"), "--json", timeout=1800)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)["results"][0]
+    assert result["method"] == "tools" and result["n"] == 1
+    from gapbench.store.db import Store
+
+    with Store(tmp_path / "g.db") as store:
+        row = store.scores()[0]
+        request = store.responses(row.cache_keys)[row.cache_keys[0]].request
+        raw = store.get_response(row.cache_keys[0]).raw
+    assert request["tools"][0]["name"] == "calculate_triangle_area"
+    assert row.details["calls"] == len(raw["choices"][0]["message"].get("tool_calls") or [])

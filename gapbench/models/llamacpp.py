@@ -9,6 +9,8 @@ prompt logprobs, which are shifted by one token on models that add no BOS token
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +21,7 @@ import numpy as np
 from gapbench import settings
 from gapbench.errors import GapbenchError, ModelCallError
 from gapbench.models.base import ModelInfo
+from gapbench.models.http import tool_calls_in
 from gapbench.models.local_assets import LOCAL_MODELS, file_sha256, locate
 from gapbench.models.registry import ModelOptions, register_provider
 from gapbench.models.reasoning import split_reasoning
@@ -43,8 +46,6 @@ class LlamaCppModel:
     """One GGUF file. Calls run one at a time in a worker thread (a llama.cpp context is not shared)."""
 
     max_concurrency = 1
-    native_tools = False  # tool tasks use the prompt method (functions described in the prompt)
-    native_tools_note = "llama-cpp-python's chat handler returns tool calls only when one tool is forced"
     TAIL = 8  # context tokens evaluated again with the continuation (see _logit_rows)
 
     def __init__(self, name: str, path: Path, options: ModelOptions, chat: bool = True):
@@ -63,6 +64,15 @@ class LlamaCppModel:
         self._head: list[int] | None = None  # context evaluated by the last loglikelihood request
         self._lock = asyncio.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama.cpp")
+
+    @property
+    def native_tools(self) -> bool:
+        """Native function calling where the model's chat template takes `tools` and asks for Hermes-style
+        <tool_call>{json}</tool_call> blocks (Qwen2.5), which are read back as tool calls, as llama.cpp's
+        server reads them. Other templates: tool tasks use the prompt method."""
+        return self.info.chat and "<tool_call>" in (self.llama().metadata.get("tokenizer.chat_template") or "")
+
+    native_tools_note = "its chat template takes no tools (llama-cpp-python returns tool calls only for one forced tool)"
 
     def llama(self):
         if self._llm is None:
@@ -89,7 +99,7 @@ class LlamaCppModel:
         with the model's own tokenizer; chat templates add a few dozen tokens, hence the margin)."""
         if request.kind != "generate":
             return True
-        text = request.prompt or "\n".join(c for _, c in request.messages)
+        text = (request.prompt or "\n".join(c for _, c in request.messages)) + request.tools
         if len(text.encode("utf-8")) + request.max_tokens + 64 <= self.options.n_ctx:
             return True  # a token is at least one byte: cannot overflow
         n = await self._in_worker(lambda _: len(self.llama().tokenize(text.encode("utf-8"), add_bos=True)), None)
@@ -114,9 +124,12 @@ class LlamaCppModel:
         start = time.perf_counter()
         try:
             if request.messages and self.info.chat:
+                tools = [{"type": "function", "function": f} for f in json.loads(request.tools)] if request.tools else None
                 raw = llm.create_chat_completion(
-                    messages=[{"role": r, "content": c} for r, c in request.messages], **params)
+                    messages=[{"role": r, "content": c} for r, c in request.messages], tools=tools, **params)
                 content = raw["choices"][0]["message"].get("content") or ""
+                if tools:  # the template's <tool_call> blocks, added to the raw message as tool_calls
+                    content = _tool_call_blocks(raw, content)
             else:
                 prompt = request.prompt or "\n\n".join(c for _, c in request.messages)
                 raw = llm.create_completion(prompt=prompt, **params)
@@ -128,7 +141,7 @@ class LlamaCppModel:
         usage = raw.get("usage") or {}
         return Response(text=text, reasoning=reasoning, input_tokens=usage.get("prompt_tokens", 0),
                         output_tokens=usage.get("completion_tokens", 0), latency_s=latency, raw=raw,
-                        finish_reason=raw["choices"][0].get("finish_reason"))
+                        finish_reason=raw["choices"][0].get("finish_reason"), tool_calls=tool_calls_in(raw))
 
     def tokens_for(self, llm, context: str, continuation: str) -> tuple[list[int], list[int]]:
         """Context and continuation tokens, split where tokenising the whole text puts the boundary."""
@@ -203,6 +216,40 @@ class LlamaCppModel:
                "reused_prefix_tokens": self._last_prefix}
         return Response(logprob=float(picked.sum()), is_greedy=greedy, n_continuation_tokens=len(cont),
                         input_tokens=len(tokens) - self._last_prefix, output_tokens=0, latency_s=latency, raw=raw)
+
+
+_TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
+
+
+_FENCED = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S)
+
+
+def _json_calls(text: str) -> list:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [c for c in items if isinstance(c, dict) and c.get("name") and "arguments" in c]
+
+
+def _tool_call_blocks(raw: dict, content: str) -> str:
+    """Calls in the answer, {"name": …, "arguments": {…}}, inside the template's <tool_call> tags or, as
+    llama.cpp's generic parser also takes them, as the whole answer (a JSON object or list, fenced or not).
+    They are put in the raw message as OpenAI-style tool_calls (the content stays as generated); returns
+    the text around them."""
+    blocks = _TOOL_CALL.findall(content)
+    found = [c for block in blocks for c in _json_calls(block)]
+    rest = _TOOL_CALL.sub("", content).strip() if blocks else content.strip()
+    if not blocks:
+        fenced = _FENCED.match(rest)
+        found = _json_calls(fenced.group(1) if fenced else rest)
+        rest = "" if found else rest
+    calls = [{"id": f"call_{i}", "type": "function", "function": {"name": str(c["name"]), "arguments": (
+        c["arguments"] if isinstance(c["arguments"], str) else json.dumps(c["arguments"]))}} for i, c in enumerate(found)]
+    if calls:
+        raw["choices"][0]["message"]["tool_calls"] = calls
+    return rest
 
 
 def _gguf_factory(model: str, options: ModelOptions) -> LlamaCppModel:
