@@ -1,0 +1,257 @@
+"""lm-eval and inspect_ai beside gapbench on the same items and prompts (issue #12, item 4). Run by hand:
+
+    python benchmarks/peers/peers.py setup            # pinned virtualenvs under $GAPBENCH_PEERS
+    python benchmarks/peers/peers.py api --items 300  # (c) latency-bound API stand-in, 1 s a call
+    python benchmarks/peers/peers.py gsm8k --items 40 # (a) local/qwen2.5-coder-0.5b, 0-shot generation
+    python benchmarks/peers/peers.py mmlu --items 100 # (b) 5-shot loglikelihood
+
+Every side gets the same items (the first N of gapbench's seeded order) and the same user message (gapbench's
+own rendering of the task's template), greedy, the same token budget. Per side: wall time, items/s, ratio to
+each peer, accuracy with its 95 % interval, peak memory (max RSS of the side's process tree, /usr/bin/time).
+Results go to $GAPBENCH_PEERS/results/<case>.json and a markdown table on stdout. See README.md beside this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from gapbench.runner.select import select_samples  # noqa: E402
+from gapbench.stats.intervals import proportion_interval  # noqa: E402
+from gapbench.tasks.loader import load_samples  # noqa: E402
+from gapbench.tasks.prompts import generate_request  # noqa: E402
+from gapbench.tasks.registry import get_task  # noqa: E402
+
+PINS = {"lm-eval": ["lm-eval[api]==0.4.13"], "inspect-ai": ["inspect-ai==0.3.285", "openai==3.57.0"]}
+ROOT = Path(os.environ.get("GAPBENCH_PEERS") or Path.home() / ".cache" / "gapbench" / "peers")
+DATA = Path(os.environ.get("GAPBENCH_DATA") or os.environ.get("GAPBENCH_TEST_DATA") or REPO.parent / "shared" / "data")
+HERE = Path(__file__).resolve().parent
+
+
+def venv_bin(peer: str, exe: str) -> Path:
+    return ROOT / peer / "bin" / exe
+
+
+def setup() -> None:
+    for peer, pins in PINS.items():
+        if not venv_bin(peer, "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(ROOT / peer)], check=True)
+        subprocess.run([str(venv_bin(peer, "pip")), "install", "-q", *pins], check=True)
+        print(f"{peer}: {' '.join(pins)} in {ROOT / peer}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 300) -> None:
+    import httpx
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    raise SystemExit(f"server at {url} did not come up")
+
+
+def gsm8k_items(n: int) -> list[dict]:
+    """The first n GSM8K items of gapbench's seeded order, with gapbench's rendered user message."""
+    task = get_task("gsm8k")
+    samples = select_samples(load_samples(task, DATA), n, 1234)
+    out = []
+    for s in samples:
+        request = generate_request(task, s, [], True)
+        out.append({"id": s.id, "prompt": request.messages[-1][1], "target": s.target})
+    return out
+
+
+def timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, float, str]:
+    """(wall s, peak RSS MiB, output) of a command, through /usr/bin/time."""
+    with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *cmd], capture_output=True, text=True,
+                              env={**os.environ, **(env or {})}, cwd=cwd)
+        wall = time.perf_counter() - start
+        peak = float(Path(rss.name).read_text().strip().splitlines()[-1]) / 1024
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:], proc.stderr[-3000:], sep="\n", file=sys.stderr)
+        raise SystemExit(f"failed: {' '.join(cmd[:4])}…")
+    return wall, peak, proc.stdout + proc.stderr
+
+
+# the peers' task definitions --------------------------------------------------------------------------
+LM_EVAL_TASK = """\
+task: peers_gsm8k
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: {items}
+test_split: test
+output_type: generate_until
+doc_to_text: "{{{{prompt}}}}"
+doc_to_target: "{{{{target}}}}"
+generation_kwargs:
+  until: []
+  max_gen_toks: {max_tokens}
+  do_sample: false
+  temperature: 0.0
+{extra}
+filter_list:
+  - name: last-number
+    filter:
+      - function: regex
+        group_select: -1
+        regex_pattern: "(-?[$0-9.,]{{2,}})|(-?[0-9]+)"
+      - function: take_first
+metric_list:
+  - metric: exact_match
+    aggregation: mean
+    higher_is_better: true
+    ignore_case: true
+    ignore_punctuation: false
+    regexes_to_ignore: [",", "\\\\$", "\\\\.$"]
+"""
+
+INSPECT_TASK = '''\
+from inspect_ai import Task, task
+from inspect_ai.dataset import FieldSpec, json_dataset
+from inspect_ai.scorer import match
+from inspect_ai.solver import generate
+
+
+@task
+def peers_gsm8k(items: str):
+    return Task(dataset=json_dataset(items, FieldSpec(input="prompt", target="target", id="id")),
+                solver=generate(), scorer=match(numeric=True))
+'''
+
+
+def lm_eval_side(work: Path, base_url: str, items: Path, max_tokens: int, concurrent: int,
+                 extra_gen: str = "") -> dict:
+    tasks = work / "lm_eval_tasks"
+    tasks.mkdir(exist_ok=True)
+    (tasks / "peers_gsm8k.yaml").write_text(LM_EVAL_TASK.format(items=items, max_tokens=max_tokens, extra=extra_gen))
+    out = work / f"lm_eval_out_{concurrent}"
+    args = (f"model=standin,base_url={base_url}/chat/completions,num_concurrent={concurrent},max_retries=3,"
+            f"tokenized_requests=False")
+    wall, peak, log = timed([str(venv_bin("lm-eval", "lm_eval")), "--model", "local-chat-completions",
+                             "--model_args", args, "--tasks", "peers_gsm8k", "--include_path", str(tasks),
+                             "--apply_chat_template", "--output_path", str(out), "--log_samples"],
+                            env={"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "OPENAI_API_KEY": "x"})
+    result = json.loads(sorted(out.rglob("results_*.json"))[-1].read_text())
+    metrics = result["results"]["peers_gsm8k"]
+    acc = next(v for k, v in metrics.items() if k.startswith("exact_match,"))
+    return {"wall_s": wall, "peak_mib": peak, "accuracy": acc}
+
+
+def inspect_side(work: Path, base_url: str, items: Path, max_tokens: int, connections: int | None) -> dict:
+    (work / "peers_inspect.py").write_text(INSPECT_TASK)
+    logs = work / f"inspect_logs_{connections}"
+    cmd = [str(venv_bin("inspect-ai", "inspect")), "eval", "peers_inspect.py", "-T", f"items={items}",
+           "--model", "openai-api/standin/standin", "--max-tokens", str(max_tokens), "--temperature", "0",
+           "--log-dir", str(logs), "--log-format", "json", "--display", "none", "--no-fail-on-error"]
+    if connections:
+        cmd += ["--max-connections", str(connections)]
+    wall, peak, _ = timed(cmd, env={"STANDIN_BASE_URL": base_url, "STANDIN_API_KEY": "x"}, cwd=work)
+    log = json.loads(sorted(logs.glob("*.json"))[-1].read_text())
+    acc = log["results"]["scores"][0]["metrics"]["accuracy"]["value"]
+    return {"wall_s": wall, "peak_mib": peak, "accuracy": acc}
+
+
+def gapbench_side(work: Path, model: str, n: int, extra: list[str], env: dict | None = None) -> dict:
+    db = work / f"gapbench_{abs(hash((model, tuple(extra))))}.db"
+    db.unlink(missing_ok=True)
+    wall, peak, out = timed([sys.executable, "-m", "gapbench.cli.main", "run", "--model", model, "--task", "gsm8k",
+                             "--limit", str(n), "--db", str(db), "--data-dir", str(DATA), "--json", *extra],
+                            env=env, cwd=REPO)
+    summary = json.loads(out[out.index("{"):out.rindex("}") + 1])
+    result = summary["results"][0]
+    return {"wall_s": wall, "peak_mib": peak, "accuracy": result["score"]}
+
+
+def table(case: str, n: int, rows: dict[str, dict], peers: list[str]) -> str:
+    lines = [f"### {case}: {n} items", "",
+             "| side | wall s | items/s | " + " | ".join(f"× {p}" for p in peers) + " | accuracy [95% interval] | peak MiB |",
+             "|---|---|---|" + "---|" * len(peers) + "---|---|"]
+    for name, r in rows.items():
+        rate = n / r["wall_s"]
+        ratios = [f"{rate / (n / rows[p]['wall_s']):.1f}" for p in peers]
+        low, high = proportion_interval(round(r["accuracy"] * n), n)
+        lines.append(f"| {name} | {r['wall_s']:.1f} | {rate:.2f} | " + " | ".join(ratios)
+                     + f" | {r['accuracy']:.3f} [{low:.3f}, {high:.3f}] | {r['peak_mib']:.0f} |")
+    return "\n".join(lines)
+
+
+def save(case: str, n: int, rows: dict, peers: list[str]) -> None:
+    (ROOT / "results").mkdir(parents=True, exist_ok=True)
+    (ROOT / "results" / f"{case}.json").write_text(json.dumps({"items": n, "rows": rows}, indent=1))
+    print(table(case, n, rows, peers), flush=True)
+
+
+def case_api(n: int, delay: float, sides: list[str]) -> None:
+    work = Path(tempfile.mkdtemp(prefix="peers_api_"))
+    items = work / "items.jsonl"
+    items.write_text("".join(json.dumps(i) + "\n" for i in gsm8k_items(n)))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/v1"
+    server = subprocess.Popen([sys.executable, str(HERE / "standin.py"), "--items", str(items), "--port", str(port),
+                               "--delay", str(delay)])
+    rows: dict[str, dict] = {}
+    try:
+        wait_for(f"{base}/models")
+        plan = {
+            "gapbench (--concurrency 256)": lambda: gapbench_side(
+                work, "openai/standin", n, ["--base-url", base, "--concurrency", "256"], {"OPENAI_API_KEY": "x"}),
+            "lm-eval default (num_concurrent=1)": lambda: lm_eval_side(work, base, items, 320, 1),
+            "lm-eval best (num_concurrent=300)": lambda: lm_eval_side(work, base, items, 320, 300),
+            "inspect_ai default (max_connections 10)": lambda: inspect_side(work, base, items, 320, None),
+            "inspect_ai best (--max-connections 300)": lambda: inspect_side(work, base, items, 320, 300),
+        }
+        for name, run in plan.items():
+            if sides and not any(s in name for s in sides):
+                continue
+            rows[name] = run()
+            print(f"{name}: {rows[name]}", flush=True)
+    finally:
+        server.terminate()
+        server.wait()
+    peers = [p for p in rows if not p.startswith("gapbench")]
+    save("api", n, rows, peers)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("case", choices=["setup", "api", "gsm8k", "mmlu"])
+    ap.add_argument("--items", type=int)
+    ap.add_argument("--delay", type=float, default=1.0, help="api: seconds per call")
+    ap.add_argument("--sides", default="", help="comma list of side names to run (substring match)")
+    args = ap.parse_args()
+    sides = [s for s in args.sides.split(",") if s]
+    if args.case == "setup":
+        setup()
+    elif args.case == "api":
+        case_api(args.items or 300, args.delay, sides)
+    else:
+        raise SystemExit(f"{args.case}: not automated yet; see benchmarks/peers/README.md for the manual steps")
+
+
+if __name__ == "__main__":
+    main()
