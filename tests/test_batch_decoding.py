@@ -134,3 +134,60 @@ def test_loglikelihood_refuses_an_empty_continuation(smollm):
     finally:
         engine.close()
     assert isinstance(bad, ModelCallError) and good.logprob < 0
+
+
+CHILD = """
+import sys
+from pathlib import Path
+from gapbench.models.llamacpp import LlamaCppModel
+from gapbench.models.llamacpp_batch import BatchEngine
+from gapbench.models.registry import ModelOptions
+from gapbench.store.db import Store, cache_key
+from gapbench.types import Request
+
+path, db = sys.argv[1], sys.argv[2]
+model = LlamaCppModel("local/smollm2-135m", Path(path), ModelOptions(n_ctx=512))
+store = Store(db)
+requests = [Request(kind="generate", messages=(("user", f"Count from 1 to {k}."),), max_tokens=4 + 6 * k)
+            for k in range(1, 9)]
+todo = [r for r in requests if store.get_response(cache_key(model.info, r)) is None]
+engine = BatchEngine(model.llama(), 2, n_ctx=512)
+
+def commit(i, response):
+    store.put_response(cache_key(model.info, todo[i]), model.info.name, model.info, todo[i], response)
+    print("stored", flush=True)
+
+engine.generate(todo, on_response=commit)
+print("asked", len(todo), flush=True)
+"""
+
+
+def test_resume_after_kill_9_during_a_batched_run(tmp_path, smollm2_path):
+    """Each answer is committed as its sequence finishes: a batched run killed with SIGKILL keeps what finished,
+    and the next run asks only the rest."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from gapbench.store.db import Store
+
+    db = tmp_path / "g.db"
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    child = subprocess.Popen([sys.executable, str(script), str(smollm2_path), str(db)], stdout=subprocess.PIPE,
+                             text=True)
+    stored = 0
+    for line in child.stdout:
+        stored += line.startswith("stored")
+        if stored == 2:
+            os.kill(child.pid, signal.SIGKILL)
+            break
+    child.wait()
+    assert child.returncode == -signal.SIGKILL
+    count = lambda: Store(db).conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0]  # noqa: E731
+    kept = count()
+    assert 2 <= kept < 8
+    again = subprocess.run([sys.executable, str(script), str(smollm2_path), str(db)], capture_output=True, text=True,
+                           check=True)
+    assert f"asked {8 - kept}" in again.stdout and count() == 8
