@@ -1,7 +1,8 @@
-"""Batched decoding on one llama.cpp context: several sequences per `llama_decode` (issue #12, item 1).
+"""Batched local decoding: several sequences per `llama_decode` over one loaded model (issue #12, item 1).
 
-`BatchEngine` shares the weights of a loaded `llama_cpp.Llama` and owns a second context with `n_parallel`
-sequence ids over one unified KV buffer, so a sequence's cells can be shared with another by a copy of ids
+`BatchEngine` shares the weights of a loaded `llama_cpp.Llama` and owns contexts of its own with several
+sequence ids: for generation one KV stream per sequence (a token attends to its own sequence only), for
+loglikelihood one unified KV buffer, so a sequence's cells can be shared with another by a copy of ids
 (`llama_memory_seq_cp`) rather than of data.
 - generate: greedy decoding of up to `n_parallel` requests together; a sequence that finishes frees its slot
   and the next request starts in the very next step (continuous batching). Prompts are the exact tokens and
@@ -33,6 +34,7 @@ from gapbench.types import Request, Response
 
 TAIL = 8  # context tokens evaluated with the continuation, as LlamaCppModel.TAIL (off the one-token path)
 MIN_SHARED = 32  # a prefix shorter than this is not worth keeping in sequence 0
+CHOICES_PER_DECODE = 8  # loglikelihood: continuations scored in one decode (sequences 2…)
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -100,24 +102,34 @@ class BatchEngine:
             raise ValueError(f"--batch must be ≥ 1, got {n_parallel}")
         self.llm, self.chat, self.n_parallel = llm, chat, int(n_parallel)
         self.n_ctx_seq = int(n_ctx or llm.n_ctx())  # what one sequence may hold, as the serial path's n_ctx
-        self.n_seq = max(self.n_parallel, 2 + 8)  # generation slots; loglikelihood: prefix, question, choices
-        params = llama_cpp.llama_context_params.from_buffer_copy(llm.context_params)
-        params.n_ctx = self.n_ctx_seq * self.n_parallel + 1024
-        params.n_seq_max = self.n_seq
-        params.kv_unified = True  # one buffer: a copied prefix is shared, not duplicated
-        if n_threads:
-            params.n_threads = params.n_threads_batch = int(n_threads)
-        self.n_batch = int(params.n_batch)
-        self._lib = llama_cpp
-        self._ctx = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
-        self._batch = _internals.LlamaBatch(n_tokens=self.n_batch, embd=0, n_seq_max=self.n_seq, verbose=False)
+        self._lib, self._internals, self._threads = llama_cpp, _internals, n_threads
+        self._contexts: dict[str, tuple] = {}  # mode -> (context, batch, sequences), made on first use
         self._vocab = llm._model.vocab
         self.n_vocab = llm.n_vocab()
         self._shared: list[int] = []  # tokens held in sequence 0 (a shared prefix)
 
+    def _use(self, mode: str) -> None:
+        """Generation: one KV stream per sequence (a token attends to its own sequence's cells only).
+        Loglikelihood: one unified buffer, so a copied prefix is shared by id, not duplicated."""
+        if mode not in self._contexts:
+            params = self._lib.llama_context_params.from_buffer_copy(self.llm.context_params)
+            if mode == "generate":
+                n_seq, params.kv_unified, params.n_ctx = self.n_parallel, False, self.n_ctx_seq * self.n_parallel
+            else:
+                n_seq, params.kv_unified, params.n_ctx = 2 + CHOICES_PER_DECODE, True, self.n_ctx_seq + 1024
+            params.n_seq_max = n_seq
+            if self._threads:
+                params.n_threads = params.n_threads_batch = int(self._threads)
+            ctx = self._internals.LlamaContext(model=self.llm._model, params=params, verbose=False)
+            batch = self._internals.LlamaBatch(n_tokens=int(params.n_batch), embd=0, n_seq_max=n_seq, verbose=False)
+            self._contexts[mode] = (ctx, batch, n_seq, int(params.n_batch))
+        self._ctx, self._batch, self.n_seq, self.n_batch = self._contexts[mode]
+
     def close(self) -> None:
-        self._batch.close()
-        self._ctx.close()
+        for ctx, batch, _, _ in self._contexts.values():
+            batch.close()
+            ctx.close()
+        self._contexts.clear()
 
     # low level ------------------------------------------------------------------------------------
     def _decode(self, entries: list[tuple[int, int, int, bool]]) -> list[np.ndarray]:
@@ -223,9 +235,9 @@ class BatchEngine:
         as each finishes (from this thread), so a caller can commit it at once."""
         results: list[Response | Exception | None] = [None] * len(requests)
         queue = list(enumerate(requests))[::-1]
+        self._use("generate")
         free = list(range(self.n_parallel))[::-1]
         active: list[_Sequence] = []
-        self._shared = []
         for seq in range(self.n_seq):
             self._clear(seq)
 
@@ -300,6 +312,7 @@ class BatchEngine:
             else:
                 groups.append((ctx, [i]))
         results: list[Response | Exception | None] = [None] * len(requests)
+        self._use("loglikelihood")
         self._shared = []  # nothing carried over from an earlier call: the numbers depend on this list only
         self._clear(0)
         for g, (ctx, members) in enumerate(groups):
