@@ -127,13 +127,13 @@ def next_turn_request(task: TaskSpec, first: Request, turns: list[str], answers:
 
 
 # Function calling (methods `tools` and `prompt`) ------------------------------------------------------
-# BFCL's type names -> JSON Schema (as BFCL converts its docs for native tool calling)
+# BFCL's type names -> JSON Schema (as BFCL converts its docs for native tool calling); others become string
 BFCL_TO_JSON_SCHEMA = {
     "integer": "integer", "number": "number", "float": "number", "string": "string", "boolean": "boolean",
     "bool": "boolean", "array": "array", "list": "array", "dict": "object", "object": "object", "tuple": "array",
     "any": "string", "byte": "integer", "short": "integer", "long": "integer", "double": "number",
     "char": "string", "ArrayList": "array", "Array": "array", "HashMap": "object", "Hashtable": "object",
-    "Queue": "array", "Stack": "array", "Any": "string", "String": "string", "Bigint": "integer",
+    "Queue": "array", "Stack": "array", "Any": "string", "String": "string", "Bigint": "integer", "null": "null",
 }
 _LANGUAGE_HINT = {"python": "Python 3", "java": "Java 8 SDK", "javascript": "JavaScript"}
 
@@ -191,9 +191,8 @@ def native_tools(task: TaskSpec, functions: list[dict]) -> list[dict]:
     """The functions for native tool calling: JSON Schema types, names that providers accept."""
     out = []
     for fn in functions:
-        params = fn.get("parameters") or {"type": "object", "properties": {}}
-        if task.tools.schema_types == "bfcl":
-            params = _json_schema(params)
+        # BFCL's type names, and the few ACEBench docs that use them (dict, float, bool), as JSON Schema
+        params = _json_schema(fn.get("parameters") or {"type": "object", "properties": {}})
         out.append({"name": tool_name(fn["name"]), "description": fn.get("description", ""),
                     "parameters": {**params, "type": "object"}})
     return out
