@@ -3,11 +3,13 @@ in-process llama.cpp path, on the bundled SmolLM2-135M (converted to float32 saf
 
     GAPBENCH_VLLM_PYTHON=/work/vllm-venv/bin/python nice .venv/bin/python benchmarks/vllm_cpu.py [--rounds 2]
 
-Each setup answers the same four demo tasks (96 + 96 + 40 + 40 prompts, 92 items) with --method
+Each setup answers the same four demo tasks (96 + 96 + 48 + 48 prompts, 96 items) with --method
 loglikelihood into a fresh store per round, so nothing comes from the cache; servers are started (and
 warmed up with a few requests) before the clock starts. Setups: one replica on both cores, one replica
-on one core, two replicas on one core each, and llama.cpp in-process on both cores. Prints items/s per
-round (min / median / max) and a JSON line per setup.
+on one core, two replicas on one core each, and llama.cpp in-process on both cores; then the client
+side alone, on 1 and 2 stand-ins of fixed capacity (tests/vllm_standin.py, 20 ms per prompt, one at a
+time), which shows what replicas give when each has its own hardware (`--standin-only`: just those).
+Prints items/s per round (min / median / max) and a JSON line per setup.
 """
 
 from __future__ import annotations
@@ -83,11 +85,31 @@ def with_servers(python: str, model_dir: Path, cores: list[str], label: str, rou
             server.kill()
 
 
+def with_standins(n: int, cost_s: float, rounds: int, concurrency: int) -> dict:
+    """The client side alone: stand-ins of fixed capacity (one prompt at a time, cost_s each), so n
+    replicas are n times the engine, whatever else runs on this machine."""
+    from vllm_standin import VLLMStandIn
+
+    servers = [VLLMStandIn(model="smollm2", cost_per_prompt_s=cost_s) for _ in range(n)]
+    try:
+        options = ModelOptions(base_url=",".join(s.url for s in servers), concurrency=concurrency, timeout_s=300)
+        return measure(f"stand-in ({cost_s * 1000:.0f} ms per prompt), {n} replica{'s' if n > 1 else ''}",
+                       "vllm/smollm2", options, rounds)
+    finally:
+        for server in servers:
+            server.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--standin-only", action="store_true", help="only the stand-in setups (no engine needed)")
     args = parser.parse_args()
+    if args.standin_only:
+        rows = [with_standins(n, 0.02, args.rounds, args.concurrency) for n in (1, 2)]
+        table(rows)
+        return
     python, why = engine_python()
     if python is None:
         raise SystemExit(f"vLLM CPU engine not available: {why}")
@@ -99,6 +121,11 @@ def main() -> None:
         with_servers(python, model_dir, ["0", "1"], "vLLM, 2 replicas, 1 core each", args.rounds, args.concurrency),
         measure("llama.cpp in-process, 2 threads", "local/smollm2-135m", ModelOptions(n_threads=2), args.rounds),
     ]
+    rows += [with_standins(n, 0.02, args.rounds, args.concurrency) for n in (1, 2)]
+    table(rows)
+
+
+def table(rows: list[dict]) -> None:
     print(f"\n{os.cpu_count()} cores; load average (1 min) before/after each setup in the JSON lines above")
     print("| setup | items | prompts | items/s (min / median / max) |\n|---|---|---|---|")
     for r in rows:

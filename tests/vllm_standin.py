@@ -47,12 +47,14 @@ def expected_logprob(context: str, continuation: str) -> tuple[float, bool]:
 
 class VLLMStandIn:
     def __init__(self, model: str = "standin/tiny", max_model_len: int = 2048, root: str | None = None,
-                 chat_template: bool = True, delay_s: float = 0.0, id_offset: int = 0):
+                 chat_template: bool = True, delay_s: float = 0.0, id_offset: int = 0, cost_per_prompt_s: float = 0.0):
         self.model, self.max_model_len, self.root = model, max_model_len, root or f"/models/{model}"
         self.chat_template, self.delay_s, self.id_offset = chat_template, delay_s, id_offset
         self.log: list[dict] = []  # every request: path, body, status (None: never answered)
         self.answered_prompts: list[tuple[int, ...]] = []  # token-id prompts whose 200 was written
         self.drained = False
+        self.cost_per_prompt_s = cost_per_prompt_s  # an engine of fixed capacity: prompts computed one at a time
+        self._engine = threading.Lock()
         self.active_prompts = self.peak_prompts = 0  # prompts being computed now / at most (with delay_s)
         self.killed = threading.Event()
         self._connections: set[socket.socket] = set()
@@ -159,6 +161,9 @@ class VLLMStandIn:
     def _completions(self, body: dict, entry: dict) -> tuple:
         prompt = body["prompt"]
         prompts = prompt if isinstance(prompt, list) and prompt and isinstance(prompt[0], list) else [prompt]
+        if self.cost_per_prompt_s:
+            with self._engine:
+                time.sleep(self.cost_per_prompt_s * len(prompts))
         choices = []
         for index, p in enumerate(prompts):
             ids = self._tok(p) if isinstance(p, str) else [int(t) for t in p]

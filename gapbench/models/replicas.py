@@ -185,7 +185,7 @@ class Lane:
         self.pool, self.ident, self.send, self.batch = pool, ident, send, max(1, int(batch))
         self.metered = metered
         self._tasks: set[asyncio.Task] = set()
-        self._timer = False
+        self._timers: set[str] = set()  # replicas whose partial batch waits for LINGER_S
 
     async def ask(self, key: str, payload: Any) -> Any:
         avoid: Replica | None = None
@@ -214,8 +214,8 @@ class Lane:
             n = min(self.batch, replica.room() if self.metered else self.batch, len(queue))
             waited = time.monotonic() - queue[0][2]
             if n < self.batch and replica.busy.get(self.ident) and waited < LINGER_S:
-                if not self._timer:  # come back when the oldest payload has waited long enough
-                    self._timer = True
+                if replica.url not in self._timers:  # come back when the oldest has waited long enough
+                    self._timers.add(replica.url)
                     asyncio.get_running_loop().call_later(LINGER_S - waited, self._linger, replica)
                 return
             batch, queue[:] = queue[:n], queue[n:]
@@ -226,7 +226,7 @@ class Lane:
             task.add_done_callback(self._tasks.discard)
 
     def _linger(self, replica: Replica) -> None:
-        self._timer = False
+        self._timers.discard(replica.url)
         self.pump(replica)
 
     def requeue(self, replica: Replica, error: ModelCallError) -> None:
