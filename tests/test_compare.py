@@ -88,7 +88,7 @@ def test_compare_models_structure_signs_and_pairs(db):
         store.close()
     assert isinstance(report, Comparison)
     r = report.to_json()
-    assert set(r) == {"a", "b", "tasks", "cells", "unpaired", "power_note"} and (r["a"], r["b"]) == (A, B)
+    assert set(r) == {"a", "b", "tasks", "cells", "unpaired", "power_note", "roles"} and (r["a"], r["b"]) == (A, B)
     tasks = {t["task"]: t for t in r["tasks"]}
     assert set(tasks) == {"kn_en", "kn_zh", "kn2_zh", "tr_zh", "rs_en"} and r["unpaired"] == ["only_a"]
     for t in r["tasks"]:
