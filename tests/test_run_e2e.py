@@ -26,11 +26,14 @@ def run_json(*args: str, env: dict | None = None) -> dict:
 
 def test_every_builtin_task_on_a_real_tiny_model(tmp_path, data_dir, smollm2_path):
     db = tmp_path / "g.db"
-    tasks = sorted(t for t in builtin_tasks() if not t.startswith("needle"))
+    from gapbench.tasks.registry import get_task as spec_of
+
+    # long-input tasks (needles, long documents) are exercised in their own tests: their items exceed this window
+    tasks = sorted(t for t in builtin_tasks() if spec_of(t).capability != "long_input")
     assert set(REAL_TASKS) <= set(tasks)
     out = run_json("--model", f"llamacpp/{smollm2_path}", "--task", ",".join(tasks), "--limit", "2",
                    "--fewshot", "1", "--max-tokens", "32", "--db", str(db), "--data-dir", str(data_dir),
-                   "--n-ctx", "2048")
+                   "--n-ctx", "4096")
     assert out["errors"] == 0 and out["cache_hits"] == 0 and out["model_calls"] > len(tasks)
     results = {r["task"]: r for r in out["results"]}
     from gapbench.sandbox import available_languages

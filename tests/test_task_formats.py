@@ -128,5 +128,9 @@ def test_suites_name_existing_tasks_and_quick_is_bilingual():
     langs = {get_task(t).language for t in quick["tasks"]}
     assert langs == {"en", "zh"}
     assert all(get_task(t).language == "zh" for t in get_suite("core-zh")["tasks"])
+    for lang in ("en", "zh"):  # a productivity suite holds what the chatbot-vs-productivity summary calls productivity
+        specs = [get_task(t) for t in get_suite(f"productivity-{lang}")["tasks"]]
+        assert {t.language for t in specs} == {lang}
+        assert {t.capability for t in specs} == {"instruction_following", "tool_use", "long_input", "code", "maths"}
     with pytest.raises(GapbenchError, match="unknown suite 'nope'"):
         get_suite("nope")
