@@ -7,7 +7,7 @@ Each setup answers the same four demo tasks (96 + 96 + 48 + 48 prompts, 96 items
 loglikelihood into a fresh store per round, so nothing comes from the cache; servers are started (and
 warmed up with a few requests) before the clock starts. Setups: one replica on both cores, one replica
 on one core, two replicas on one core each, and llama.cpp in-process on both cores; then the client
-side alone, on 1 and 2 stand-ins of fixed capacity (tests/vllm_standin.py, 20 ms per prompt, one at a
+side alone, on 1 and 2 stand-ins of fixed capacity (tests/vllm_standin.py, 100 ms per prompt, one at a
 time), which shows what replicas give when each has its own hardware (`--standin-only`: just those).
 Prints items/s per round (min / median / max) and a JSON line per setup.
 """
@@ -105,9 +105,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--standin-only", action="store_true", help="only the stand-in setups (no engine needed)")
+    parser.add_argument("--no-llamacpp", action="store_true", help="leave out the llama.cpp setup")
+    parser.add_argument("--standin-ms", type=float, default=100.0,
+                        help="stand-in cost per prompt (ms); keep it above the client's own cost per prompt")
     args = parser.parse_args()
     if args.standin_only:
-        rows = [with_standins(n, 0.02, args.rounds, args.concurrency) for n in (1, 2)]
+        rows = [with_standins(n, args.standin_ms / 1000, args.rounds, args.concurrency) for n in (1, 2)]
         table(rows)
         return
     python, why = engine_python()
@@ -119,9 +122,11 @@ def main() -> None:
         with_servers(python, model_dir, ["0-1"], "vLLM, 1 replica, 2 cores", args.rounds, args.concurrency),
         with_servers(python, model_dir, ["0"], "vLLM, 1 replica, 1 core", args.rounds, args.concurrency),
         with_servers(python, model_dir, ["0", "1"], "vLLM, 2 replicas, 1 core each", args.rounds, args.concurrency),
-        measure("llama.cpp in-process, 2 threads", "local/smollm2-135m", ModelOptions(n_threads=2), args.rounds),
     ]
-    rows += [with_standins(n, 0.02, args.rounds, args.concurrency) for n in (1, 2)]
+    if not args.no_llamacpp:
+        rows.append(measure("llama.cpp in-process, 2 threads", "local/smollm2-135m", ModelOptions(n_threads=2),
+                            args.rounds))
+    rows += [with_standins(n, args.standin_ms / 1000, args.rounds, args.concurrency) for n in (1, 2)]
     table(rows)
 
 
