@@ -19,7 +19,7 @@ REAL_TASKS = ["mmlu", "cmmlu", "ceval", "gsm8k", "mgsm_en", "mgsm_zh", "cluewsc"
 
 
 def run_json(*args: str, env: dict | None = None) -> dict:
-    proc = gapbench_cli("run", *args, "--json", env=env)
+    proc = gapbench_cli("run", *args, "--json", env=env, timeout=1800)  # every built-in task: minutes on 2 cores
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
