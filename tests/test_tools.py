@@ -233,14 +233,14 @@ def test_a_provider_without_native_calling_says_so(tmp_path, data_dir, smollm2_p
 def test_prompt_mode_with_a_local_model(tmp_path, data_dir, smollm2_path):
     args = ("run", "--model", "local/smollm2-135m", "--task", "bfcl,acebench_zh", "--limit", "2",
             "--data-dir", str(data_dir), "--db", str(tmp_path / "g.db"), "--json")
-    proc = gapbench_cli(*args)
+    proc = gapbench_cli(*args, timeout=1800)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["errors"] == 0 and {r["task"] for r in out["results"]} == {"bfcl", "acebench_zh"}
     for r in out["results"]:  # a local model has no native calling: the prompt method is chosen
         assert r["method"] == "prompt" and r["n"] == 2 and 0.0 <= r["score"] <= 1.0
         assert r["breakdown"]["by"] == "category"
-    again = json.loads(gapbench_cli(*args).stdout)
+    again = json.loads(gapbench_cli(*args, timeout=1800).stdout)
     assert again["model_calls"] == 0 and [r["score"] for r in again["results"]] == [r["score"] for r in out["results"]]
 
 
