@@ -273,6 +273,12 @@ def test_cli_two_replicas_loglikelihood_and_key_kept_secret(standins, tmp_path):
     manifest = json.loads(sqlite3.connect(db).execute("SELECT manifest FROM runs").fetchone()[0])
     assert manifest["model"]["provider"] == "vllm" and len(manifest["model"]["replicas"]) == 2
     assert manifest["model"]["settings"]["tokenizer"]
+    # per-replica counts, known only at the end, are added to the manifest: every prompt answered once
+    counts = manifest["replica_counts"]["replicas"]
+    assert [c["ok"] > 0 for c in counts] == [True, True] and manifest["replica_counts"]["failovers"] == 0
+    # payloads include tokenize calls beside the 6 × 4 log-likelihood prompts; none failed
+    assert sum(c["ok"] for c in counts) == sum(c["sent"] for c in counts) >= 6 * 4
+    assert sum(c["failed"] for c in counts) == 0
 
 
 def test_cooldown_doubles_per_incident_not_per_call_in_flight():

@@ -225,6 +225,9 @@ class Runner:
                 self.store.put_error(run_id, model.info.name, task.name, method, sample.id, message, retryable)
             done += 1
             elapsed = max(time.perf_counter() - started, 1e-9)
+            note = getattr(model, "progress_note", None)  # e.g. a vLLM model's items per replica
+            if note is not None:
+                self.progress.update(bar, description=f"{model.info.name} · {task.name} · {note()}")
             self.progress.update(bar, completed=done, rate=f"{done / elapsed:.2f} it/s", tokens=c.tokens,
                                  calls=c.model_calls, hits=c.cache_hits, errors=c.errors, refresh=True)
 
@@ -288,8 +291,10 @@ async def run_eval(model_names: list[str], tasks: list[TaskSpec], *, store: Stor
                     before = Counters(counters.model_calls, counters.cache_hits, counters.errors,
                                       skipped=counters.skipped, truncated=counters.truncated)
                     scored = await runner.run_task(model, task, m, samples, pool, run_id, counters)
+                    counts = getattr(model, "replica_counts", None)  # where several servers answered, how many each
                     store.finish_run(run_id, counters.model_calls - before.model_calls,
-                                     counters.cache_hits - before.cache_hits, counters.errors - before.errors)
+                                     counters.cache_hits - before.cache_hits, counters.errors - before.errors,
+                                     {"replica_counts": counts()} if counts is not None else None)
                     errors = len(samples) - len(scored) - (counters.skipped - before.skipped)
                     results.append(task_result(store, name, task, m, scored, errors,
                                                counters.truncated - before.truncated))

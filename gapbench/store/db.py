@@ -207,7 +207,14 @@ class Store:
         self.conn.commit()
         return int(cur.lastrowid)
 
-    def finish_run(self, run_id: int, model_calls: int, cache_hits: int, errors: int) -> None:
+    def finish_run(self, run_id: int, model_calls: int, cache_hits: int, errors: int,
+                   manifest_extra: dict[str, Any] | None = None) -> None:
+        """Close a run; `manifest_extra` adds what is known only at the end (per-replica counts) to its manifest."""
+        if manifest_extra:
+            row = self.conn.execute("SELECT manifest FROM runs WHERE run_id=?", (run_id,)).fetchone()
+            merged = {**json.loads(row["manifest"]), **manifest_extra}
+            self.conn.execute("UPDATE runs SET manifest=? WHERE run_id=?",
+                              (json.dumps(merged, ensure_ascii=False, sort_keys=True), run_id))
         self.conn.execute(
             "UPDATE runs SET finished_at=?, model_calls=?, cache_hits=?, errors=? WHERE run_id=?",
             (time.time(), model_calls, cache_hits, errors, run_id),
