@@ -28,7 +28,8 @@ QUESTION = Request(kind="generate", messages=(("user", "What is 3 + 4?"),), max_
 FAMILY = [("openai", "gpt-6*", "openai_reasoning"), ("anthropic", "*", "anthropic"), ("deepseek", "*", "deepseek"),
           ("qwen", "*", "dashscope"), ("moonshot", "*", "kimi"), ("zhipu", "*", "glm"), ("minimax", "*", "minimax"),
           ("hunyuan", "deepseek-v4*", "deepseek"), ("openrouter", "*", "openrouter"),
-          ("siliconflow", "*", "siliconflow")]
+          ("siliconflow", "*", "siliconflow"), ("doubao", "*", "ark"), ("ernie", "*", "qianfan"), ("spark", "*", "spark"),
+          ("stepfun", "*", "stepfun"), ("sensenova", "*", "sensenova")]
 
 
 def family_of(preset: str, model: str) -> str:
@@ -81,13 +82,15 @@ CLASSIC = {"messages": [{"role": "user", "content": "What is 3 + 4?"}], "max_tok
     ("dashscope", "qwen-plus", "enable_thinking must be set to false"),
     ("glm", "glm-5.1", "must be in (0, 1)"),
     ("openrouter", "deepseek/deepseek-v4-flash", "require_parameters"),
+    ("ark", "doubao-seed-2-0-lite-260215", "not supported by deep thinking models"),
+    ("spark", "4.0Ultra", "temperature must be in (0, 1]"),
 ])
 def test_standins_reject_the_classic_request_and_gapbench_sends_what_they_accept(standin, family, model, needle):
     srv = standin(family)
     r = httpx.post(srv.url + "/v1/chat/completions", json={"model": model, **CLASSIC}, timeout=5)
     assert r.status_code == 400 and needle in r.text
     preset = {"minimax": "minimax", "kimi": "moonshot", "openai_reasoning": "openai", "dashscope": "qwen",
-              "glm": "zhipu", "openrouter": "openrouter"}[family]
+              "glm": "zhipu", "openrouter": "openrouter", "ark": "doubao", "spark": "spark"}[family]
     assert ask(f"{preset}/{model}", srv.url + "/v1").text == "7"
 
 
@@ -160,6 +163,41 @@ def test_minimax_thinks_in_tags_within_its_2048_cap(standin):
     body = srv.requests[-1]["body"]
     assert resp.text == "7" and resp.reasoning.startswith("step")
     assert body["max_completion_tokens"] == 2048 and body["temperature"] == 0.01 and "seed" not in body
+
+
+@pytest.mark.parametrize("family, name, sent, absent, thought", [
+    # Doubao Seed: thinking off by the switch, no stop/seed; 2.0 Pro/Lite fix temperature/top_p (not sent)
+    ("ark", "doubao/doubao-seed-2-0-pro-260215", {"thinking": {"type": "disabled"}, "max_tokens": 32},
+     ["stop", "seed", "temperature", "top_p"], False),
+    ("ark", "doubao/doubao-seed-2-1-pro-260628+think", {"thinking": {"type": "enabled"}, "max_tokens": 32,
+                                                        "temperature": 0.0}, ["stop", "seed"], True),
+    ("ark", "doubao/doubao-1-5-pro-32k-250115", {"stop": ["\n\n"], "temperature": 0.0}, ["thinking", "seed"], False),
+    # ERNIE: thinking models always think and do not apply sampling; hybrids switched by enable_thinking
+    ("qianfan", "ernie/ernie-5.0-thinking-latest", {"max_tokens": 32 + 16384}, ["temperature", "top_p"], True),
+    ("qianfan", "ernie/qwen3-32b", {"enable_thinking": False, "temperature": 0.0}, [], False),
+    ("qianfan", "ernie/ernie-4.5-turbo-128k", {"temperature": 0.0, "seed": 1234}, ["enable_thinking"], False),
+    # Spark: temperature in (0, 1], no seed; X1 always thinks within its 32768 cap
+    ("spark", "spark/4.0Ultra", {"temperature": 0.01, "max_tokens": 32}, ["seed"], False),
+    ("spark", "spark/x1", {"max_tokens": 32 + 16384}, ["seed"], True),
+    # StepFun / SenseNova: always reason, reasoning in message.reasoning; retired step-2 does not think
+    ("stepfun", "stepfun/step-3.7-flash", {"max_tokens": 32 + 16384, "temperature": 0.0}, ["thinking"], True),
+    ("stepfun", "stepfun/step-2-16k", {"max_tokens": 32}, [], False),
+    ("sensenova", "sensenova/sensenova-6.7-flash-lite", {"max_tokens": 32 + 16384}, ["thinking", "enable_thinking"],
+     True),
+])
+def test_rechecked_presets_send_what_their_pages_document(standin, family, name, sent, absent, thought):
+    srv = standin(family, think_tokens=300)
+    resp = ask(name, srv.url + "/v1")
+    body = srv.requests[-1]["body"]
+    assert resp.text == "7" and bool(resp.reasoning) == thought, body
+    assert {k: body.get(k) for k in sent} == sent and not [k for k in absent if k in body], body
+
+
+def test_models_without_a_documented_off_switch_refuse_nothink():
+    for name in ("stepfun/step-3.7-flash+nothink", "sensenova/sensenova-6.7-flash-lite+nothink", "spark/x1+nothink",
+                 "ernie/ernie-5.0-thinking-latest+nothink"):
+        with pytest.raises(GapbenchError, match="no way to switch thinking off"):
+            create_model(name, ModelOptions(base_url="http://127.0.0.1:9/v1"))
 
 
 def test_rules_are_in_the_cache_key_and_the_manifest():

@@ -84,6 +84,43 @@ def check_siliconflow(body: Body) -> str | None:
     return "top_p must be <= 1" if body.get("top_p", 0) > 1 else None
 
 
+def check_ark(body: Body) -> str | None:
+    deep = body["model"].startswith("doubao-seed") or "thinking" in body["model"]
+    if deep and "stop" in body:
+        return "the stop parameter is not supported by deep thinking models"
+    if body.get("max_completion_tokens") is not None and "max_tokens" in body:
+        return "max_completion_tokens and max_tokens cannot be set together"
+    return None
+
+
+def check_qianfan(body: Body) -> str | None:
+    if (body.get("messages") or [{}])[-1].get("role") != "user":
+        return "the last message must be from the user"
+    if thinks("qianfan", body) and body.get("logprobs"):
+        return "logprobs is not supported by deep thinking models"
+    return None
+
+
+def check_spark(body: Body) -> str | None:
+    if "temperature" in body and not 0 < body["temperature"] <= 1:
+        return "temperature must be in (0, 1]"
+    cap = 32768 if body["model"].startswith("x1") else 8192
+    if not 1 <= body.get("max_tokens", 1) <= cap:
+        return f"max_tokens must be in [1, {cap}]"
+    return None
+
+
+SENSENOVA_FIELDS = {"model", "messages", "stream", "stream_options", "temperature", "top_p", "max_tokens", "n", "stop",
+                    "frequency_penalty", "presence_penalty", "reasoning_effort", "tools", "tool_choice",
+                    "parallel_tool_calls", "seed"}
+
+
+def check_sensenova(body: Body) -> str | None:
+    if set(body) - SENSENOVA_FIELDS or not 0 <= body.get("temperature", 1) <= 2:
+        return "Errors in message queue response"
+    return None
+
+
 def check_anthropic(body: Body) -> str | None:
     model = body["model"]
     modern = re.match(r"claude-(opus-4-[7-9]|opus-5|sonnet-5|haiku-5|fable|mythos)", model)
@@ -116,6 +153,17 @@ def thinks(family: str, body: Body) -> bool:
         return body.get("enable_thinking") is True
     if family == "openrouter":
         return (body.get("reasoning") or {}).get("enabled", False)
+    if family == "ark":  # Seed models think unless disabled
+        return (body["model"].startswith("doubao-seed") or "thinking" in body["model"]) and t != "disabled"
+    if family == "qianfan":
+        return bool(re.match(r"(ernie-x1|ernie-5\.0-thinking|deepseek-r1)", body["model"])) \
+            or body.get("enable_thinking") is True
+    if family == "spark":
+        return body["model"].startswith("x1")
+    if family == "stepfun":
+        return body["model"].startswith("step-3")
+    if family == "sensenova":
+        return True
     if family == "anthropic":
         return t in ("enabled", "adaptive") or bool(re.match(r"claude-(opus-5|fable|sonnet-5|haiku-5)", body["model"])
                                                      and t != "disabled")
@@ -126,7 +174,8 @@ FAMILIES: dict[str, Callable[[Body], str | None]] = {
     "generic": lambda body: None, "minimax": check_minimax, "kimi": check_kimi, "no_sampling": check_no_sampling,
     "openai_reasoning": check_openai_reasoning, "dashscope": check_dashscope, "glm": check_glm,
     "deepseek": lambda body: None, "openrouter": check_openrouter, "siliconflow": check_siliconflow,
-    "anthropic": check_anthropic,
+    "anthropic": check_anthropic, "ark": check_ark, "qianfan": check_qianfan, "spark": check_spark,
+    "stepfun": lambda body: None, "sensenova": check_sensenova,
 }
 
 
@@ -170,6 +219,8 @@ class VendorStandIn:
         if self.family == "siliconflow":  # max_tokens excludes the chain of thought; thinking_budget bounds it
             cot = body.get("thinking_budget", 4096)
             return (self.think_tokens, answer_for(body)) if cot >= self.think_tokens else (cot, "")
+        if self.family == "ark" and "max_completion_tokens" not in body:  # max_tokens bounds the answer only
+            return self.think_tokens, answer_for(body)
         if budget >= self.think_tokens + ANSWER_TOKENS:
             return self.think_tokens, answer_for(body)
         return budget, ""
@@ -181,7 +232,7 @@ class VendorStandIn:
         message: Body = {"role": "assistant", "content": answer}
         if spent and self.family == "minimax":
             message["content"] = f"<think>{reasoning}" + (f"</think>\n\n{answer}" if answer else "")
-        elif spent and self.family == "openrouter":
+        elif spent and self.family in ("openrouter", "stepfun", "sensenova"):
             message["reasoning"] = reasoning
         elif spent and self.family != "openai_reasoning":
             message["reasoning_content"] = reasoning
