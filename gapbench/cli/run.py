@@ -25,6 +25,19 @@ def split_list(value: str, flag: str) -> list[str]:
     return items
 
 
+def print_precision(out, p) -> None:
+    """Where a task stopped under --precision, and the anytime-valid interval of each estimand."""
+    why = f"±{p.target:g} reached" if p.reached else f"±{p.target:g} not reached: every item asked"
+    out.print(f"precision {p.task}: {why} · items used {p.items_used} of {p.items_total} · "
+              f"items saved {p.items_saved} · calls saved {p.calls_saved}"
+              + (f" · {p.items_dropped} failed items left out" if p.items_dropped else ""))
+    for e in p.estimands:
+        label = " − ".join(e.models) if len(e.models) > 1 else f"{e.models[0]} score"
+        value = "n/a" if e.estimate is None else f"{e.estimate:+.3f}" if len(e.models) > 1 else f"{e.estimate:.3f}"
+        out.print(f"  {label}: {value} [{e.low:+.3f}, {e.high:+.3f}] (anytime-valid 95%, n={e.n}, "
+                  f"±{e.half_width:.3f})")
+
+
 @click.command("run")
 @click.option("--model", "models", required=True, metavar="M[,M2…]",
               help="provider/model, e.g. local/qwen2.5-coder-0.5b, openai/gpt-4o, deepseek/deepseek-chat.")
@@ -42,7 +55,16 @@ def split_list(value: str, flag: str) -> list[str]:
 @db_option
 @data_dir_option
 @click.option("--concurrency", type=click.IntRange(min=1, max=256), default=4, show_default=True,
-              help="Requests in flight at once (API models; local models run one at a time).")
+              help="Ceiling of requests in flight per provider endpoint (API models): the limit starts at 4, grows "
+                   "while requests succeed and every slot is busy, shrinks on 429/503. Local models run one at a time.")
+@click.option("--rpm", type=click.IntRange(min=1), default=None, metavar="N",
+              help="At most N requests a minute per provider endpoint (API models; for providers that publish a limit).")
+@click.option("--tpm", type=click.IntRange(min=1), default=None, metavar="N",
+              help="At most N tokens a minute per provider endpoint (estimated when sent, corrected by the usage).")
+@click.option("--precision", type=click.FloatRange(min=0, max=1, min_open=True), default=None, metavar="H",
+              help="Stop a task once the answer is known to ±H: items are asked in the task's seeded order (the one "
+                   "--limit cuts from) until the anytime-valid 95% interval of the paired gap of every two models "
+                   "(of the score, with one model) is narrower than ±H. A rerun continues from the cache.")
 @click.option("--base-url", default=None, metavar="URL[,URL…]",
               help="Server for openai/ models (default: $OPENAI_BASE_URL or the preset). vllm/ models take a comma "
                    "list of replicas of one model (default: $VLLM_BASE_URL); URL?cap=N caps the requests in flight there.")
@@ -69,7 +91,8 @@ def split_list(value: str, flag: str) -> list[str]:
 @judge_options
 @json_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_dir, concurrency, base_url, timeout_s, retries, n_ctx, threads,
+def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_dir, concurrency, rpm, tpm, precision,
+            base_url, timeout_s, retries, n_ctx, threads,
             seed, retry_errors, allow_unsandboxed_code, judge_model, refusal_judge, judge_temperature,
             judge_max_tokens, judge_attempts, as_json, quiet):
     """Run tasks on models and print accuracy with 95% intervals.
@@ -89,14 +112,14 @@ def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_d
         specs = [t if max_tokens >= t.generation.max_tokens else t.model_copy(update={"name": f"{t.name}.max{max_tokens}", "generation": t.generation.model_copy(
                      update={"max_tokens": max_tokens})}) for t in specs]
     options = ModelOptions(base_url=base_url, timeout_s=timeout_s, max_retries=retries, concurrency=concurrency,
-                           n_ctx=n_ctx, n_threads=threads)
+                           rpm=rpm, tpm=tpm, n_ctx=n_ctx, n_threads=threads)
     store = Store(settings.db_path(db))
     try:
         report = asyncio.run(run_eval(split_list(models, "--model"), specs, store=store,
                                       data_dir=settings.data_dir(data_dir), options=options, method=method,
                                       limit=limit, seed=seed, fewshot=fewshot, show_progress=not quiet and not as_json,
                                       allow_unsandboxed_code=allow_unsandboxed_code,
-                                      retry_errors=retry_errors))
+                                      retry_errors=retry_errors, precision=precision))
         judged = None
         for judge, capability in ((judge_model, "chat"), (refusal_judge, "refusals")):
             chosen = [t for t in specs if t.capability == capability]
@@ -117,6 +140,8 @@ def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_d
     out.print(results_table(report.results))
     c = report.counters
     out.print(f"model calls: {c.model_calls} · cache hits: {c.cache_hits} · errors: {c.errors} · store: {store.path}")
+    for p in report.precision:
+        print_precision(out, p)
     if c.skipped:
         out.print(f"skipped: {c.skipped} items longer than the context window")
     for model in dict.fromkeys(r.model for r in report.results):

@@ -24,7 +24,10 @@ class ModelOptions:
     api_key: str | None = None
     timeout_s: float = 120.0
     max_retries: int = 5
-    concurrency: int = 4
+    concurrency: int = 4  # the ceiling of requests in flight per provider endpoint (the limit adapts below it)
+    rpm: float | None = None  # requests per minute per provider endpoint, where the provider publishes one
+    tpm: float | None = None  # tokens per minute per provider endpoint (estimated on sending, corrected by usage)
+    batch: int = 1  # local models: sequences decoded together (1: one at a time, the serial path)
     n_ctx: int = 4096
     n_threads: int | None = None
     extra: dict = field(default_factory=dict)

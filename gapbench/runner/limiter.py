@@ -4,8 +4,9 @@ optional requests-per-minute / tokens-per-minute buckets, under --concurrency as
 A provider's real limit is rarely published and changes with its load, so a fixed concurrency is either too
 low (a latency-bound API idles) or too high (a storm of 429s, each a wasted call and a backoff). The limiter
 probes instead, as TCP does:
-- it starts at `start` slots; a request that succeeds while every slot was busy adds one slot (slow start)
-  until the first throttle, then 1/limit of a slot (one per round of `limit` requests);
+- it starts at `start` slots; a request that succeeds while every slot was busy (or other requests were
+  waiting for one when it was admitted) adds one slot (slow start: the limit doubles each round trip) until
+  the first throttle, then 1/limit of a slot (one per round of `limit` requests);
 - a 429 or 503 multiplies the limit by `backoff` (0.7, as CUBIC; at most once per round: throttles of
   requests that started before the last cut are not counted again) and stops slow start; a Retry-After
   header pauses every new request of the provider until it has passed;
@@ -110,6 +111,7 @@ class AdaptiveLimiter:
         self._last_cut = -math.inf
         self._paused_until = -math.inf
         self._in_flight = 0
+        self._waiting = 0  # requests queued for a slot: demand above the limit
         self.requests = self.throttled = self.tokens = 0
         self.peak = int(self._limit)
         self._condition: asyncio.Condition | None = None
@@ -146,17 +148,23 @@ class AdaptiveLimiter:
     async def _acquire(self, tokens: int) -> Slot:
         cond = self._cond()
         async with cond:
-            while (wait := self._wait_s()) != 0.0:
-                try:
-                    await asyncio.wait_for(cond.wait(), wait)  # woken by a release, or the wait has passed
-                except (asyncio.TimeoutError, TimeoutError):
-                    pass
+            self._waiting += 1
+            try:
+                while (wait := self._wait_s()) != 0.0:
+                    try:
+                        await asyncio.wait_for(cond.wait(), wait)  # woken by a release, or the wait has passed
+                    except (asyncio.TimeoutError, TimeoutError):
+                        pass
+            finally:
+                self._waiting -= 1
             if self._requests_bucket is not None:
                 self._requests_bucket.take(1)
             if self._tokens_bucket is not None:
                 self._tokens_bucket.take(tokens)
             self._in_flight += 1
-            return Slot(self, self._clock(), self._in_flight >= self.limit, tokens)
+            # saturated: this request fills the last slot, or others still wait behind it (all woken at once
+            # by a burst of releases, the early ones would otherwise see free slots and never grow the limit)
+            return Slot(self, self._clock(), self._in_flight >= self.limit or self._waiting > 0, tokens)
 
     async def _release(self, slot: Slot) -> None:
         cond = self._cond()

@@ -1,57 +1,39 @@
-"""The runner: plan → cache lookup → model call (bounded, retried by the provider) → score → commit."""
+"""`gapbench run`: plan → (per model, concurrently) the scheduler of gapbench.runner.runner → results."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import platform
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import gapbench
-from gapbench.errors import GapbenchError, ModelCallError
+from gapbench.errors import GapbenchError
 from gapbench.models.base import Model
 from gapbench.models.registry import ModelOptions, create_model
-from gapbench.runner.progress import make_progress
+from gapbench.runner.limiter import Limiters
+from gapbench.runner.runner import DEFAULT_SEED, Counters, ModelTurns, Runner, build_requests, finish, \
+    gather_all, manifest, task_result
+from gapbench.runner.rounds import run_to_precision
 from gapbench.runner.select import select_samples
 from gapbench.schema.results import Result
-from gapbench.schema.run import RunSummary
-from gapbench.scoring.registry import Scorer, ScorerConfig, get_scorer
-from gapbench.store.db import Store, cache_key
-from gapbench.store.results import TRUNCATED, summarise
+from gapbench.schema.run import PrecisionReport, RunSummary
+from gapbench.scoring.registry import ScorerConfig, get_scorer
+from gapbench.store.db import Store
 from gapbench.tasks.loader import dataset_files, load_samples
-from gapbench.tasks.prompts import fewshot_for, generate_request, loglikelihood_requests, next_turn_request, \
-    tool_request
-from gapbench.tasks.registry import data_hash, task_hash
 from gapbench.tasks.spec import TaskSpec
-from gapbench.types import GREEDY_SEED, Request, Response, Sample
 
-DEFAULT_SEED = GREEDY_SEED
-
-
-@dataclass
-class Counters:
-    model_calls: int = 0
-    cache_hits: int = 0
-    errors: int = 0
-    tokens: int = 0
-    skipped: int = 0  # items longer than the model's context window (not errors, not scored)
-    truncated: int = 0  # errors: answers cut off by the token limit (a thinking model's budget spent)
-    messages: list[str] = field(default_factory=list)
+__all__ = ["DEFAULT_SEED", "Counters", "Runner", "RunReport", "build_requests", "choose_method", "run_eval"]
 
 
 @dataclass
 class RunReport:
     counters: Counters
     results: list[Result]
+    precision: list[PrecisionReport] = field(default_factory=list)
 
     def summary(self) -> RunSummary:
         c = self.counters
         return RunSummary(model_calls=c.model_calls, cache_hits=c.cache_hits, errors=c.errors, skipped=c.skipped,
-                          notes=c.messages, results=self.results)
+                          notes=c.messages, results=self.results, precision=self.precision)
 
     def to_json(self) -> dict[str, Any]:
         return self.summary().to_json()
@@ -77,41 +59,6 @@ def choose_method(task: TaskSpec, model: Model, method: str | None, prefer_logli
     raise GapbenchError(f"task {task.name}: {model.info.name} supports none of its methods")
 
 
-def build_requests(task: TaskSpec, method: str, sample: Sample, pool: list[Sample], chat: bool,
-                   seed: int = DEFAULT_SEED) -> list[Request]:
-    shots = fewshot_for(task, sample, pool)
-    if method == "loglikelihood":
-        return loglikelihood_requests(task, sample, shots)
-    if method in ("tools", "prompt"):
-        return [tool_request(task, sample, method, chat, seed)]
-    return [generate_request(task, sample, shots, chat, seed)]
-
-
-def manifest(task: TaskSpec, model: Model, method: str, files: list[Path], seed: int, limit: int | None,
-             n: int) -> dict[str, Any]:
-    try:
-        import llama_cpp
-
-        llama_version = llama_cpp.__version__
-    except ImportError:
-        llama_version = None
-    return {
-        "gapbench_version": gapbench.__version__,
-        "task": {"name": task.name, "version": task.version, "task_hash": task_hash(task),
-                 "data_files": [str(f) for f in files], "data_hash": data_hash(files) if files else None},
-        "model": {"name": model.info.name, **model.info.identity(), **model.info.extra},
-        "method": method,
-        "scorer": task.scorer,
-        "metric": get_scorer(task.scorer).headline(method, task.metric),
-        "generation": task.generation.model_dump(),
-        "seed": seed,
-        "limit": limit,
-        "n_samples": n,
-        "python": platform.python_version(),
-        "llama_cpp_python": llama_version,
-    }
-
-
 def code_task_unavailable(task: TaskSpec, allow_unsandboxed: bool) -> str | None:
     """Why a code task cannot run here (no toolchain, no sandbox), or None."""
     if task.scorer != "code":
@@ -126,116 +73,6 @@ def code_task_unavailable(task: TaskSpec, allow_unsandboxed: bool) -> str | None
     if not ok and not allow_unsandboxed:
         return f"the code sandbox is unavailable ({why}); --allow-unsandboxed-code runs model code without it"
     return None
-
-
-class Runner:
-    def __init__(self, store: Store, concurrency: int, show_progress: bool = True,
-                 config: ScorerConfig = ScorerConfig(), retry_errors: bool = False, seed: int = DEFAULT_SEED):
-        self.store = store
-        self.concurrency = concurrency
-        self.config = config
-        self.retry_errors = retry_errors  # ask again requests that failed permanently before (HTTP 400, …)
-        self.seed = seed
-        self.progress = make_progress(show_progress)
-        # blocking scorers (code run in the sandbox) work beside the model, one per core
-        self._scoring = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="score")
-
-    async def _score(self, scorer: Scorer, task: TaskSpec, method: str, sample: Sample, responses: list[Response]):
-        args = (task, method, sample, responses, self.config)
-        if scorer.blocking:
-            return await asyncio.get_running_loop().run_in_executor(self._scoring, scorer.score, *args)
-        return scorer.score(*args)
-
-    async def _ask(self, model: Model, task: TaskSpec, method: str, sample: Sample, pool: list[Sample],
-                   c: Counters) -> list[tuple[str, Response]] | None:
-        """All model calls of one sample: the choices of a question, or the turns of a conversation.
-        None when the prompt does not fit the model's context window."""
-        requests = build_requests(task, method, sample, pool, model.info.chat, self.seed)
-        fits = getattr(model, "fits", None)
-        if fits is not None and not await fits(requests[0]):
-            return None
-        pairs = [await self.respond(model, request, c) for request in requests]
-        turns = sample.metadata.get("_turns")
-        if method == "generate" and turns:
-            for i in range(1, len(turns)):
-                answers = [r.text for _, r in pairs]
-                request = next_turn_request(task, requests[0], turns[: i + 1], answers)
-                if fits is not None and not await fits(request):
-                    return None
-                pairs.append(await self.respond(model, request, c))
-        return pairs
-
-    async def respond(self, model: Model, request: Request, c: Counters) -> tuple[str, Response]:
-        key = cache_key(model.info, request)
-        cached = self.store.get_response(key)
-        if cached is not None:
-            c.cache_hits += 1
-            return key, cached
-        failure = None if self.retry_errors else self.store.get_failure(key)
-        if failure is not None:  # a permanent failure is not asked again on every run
-            raise ModelCallError(f"{failure} (stored permanent failure, not asked again; --retry-errors asks again)",
-                                 retryable=False)
-        call = model.loglikelihood if request.kind == "loglikelihood" else model.generate
-        try:
-            response = await call(request)
-        except ModelCallError as e:
-            if not e.retryable:
-                self.store.put_failure(key, model.info.name, str(e)[:500])
-            raise
-        self.store.put_response(key, model.info.name, model.info, request, response)
-        c.model_calls += 1
-        c.tokens += response.input_tokens + response.output_tokens
-        return key, response
-
-    async def run_task(self, model: Model, task: TaskSpec, method: str, samples: list[Sample], pool: list[Sample],
-                       run_id: int, c: Counters) -> set[str]:
-        """Ask and score every sample; returns the ids scored (the others failed or did not fit)."""
-        scorer = get_scorer(task.scorer)
-        metric = scorer.headline(method, task.metric)
-        sem = asyncio.Semaphore(max(1, min(self.concurrency, model.max_concurrency)))
-        thash = task_hash(task)
-        scored: set[str] = set()
-        bar = self.progress.add_task(f"{model.info.name} · {task.name}", total=len(samples), rate="",
-                                     tokens=0, calls=0, hits=0, errors=0)
-        started = time.perf_counter()
-        done = 0
-        skipped: list[str] = []
-
-        async def one(sample: Sample) -> None:
-            nonlocal done
-            try:
-                async with sem:  # one sample at a time per slot: its choices share a prompt prefix
-                    pairs = await self._ask(model, task, method, sample, pool, c)
-                if pairs is None:
-                    c.skipped += 1
-                    skipped.append(sample.id)
-                else:
-                    score = await self._score(scorer, task, method, sample, [r for _, r in pairs])
-                    self.store.put_score(run_id, model.info.name, task, method, thash, sample.id, sample.target,
-                                         score, [k for k, _ in pairs], scorer=scorer.name, metric=metric)
-                    scored.add(sample.id)
-            except GapbenchError:
-                raise
-            except Exception as e:  # one bad item never aborts the run: record it (retried next run if retryable)
-                c.errors += 1
-                message = f"{type(e).__name__}: {e}"[:500]
-                c.messages.append(f"{task.name}/{sample.id}: {message}")
-                retryable = not isinstance(e, ModelCallError) or e.retryable
-                c.truncated += TRUNCATED in message
-                self.store.put_error(run_id, model.info.name, task.name, method, sample.id, message, retryable)
-            done += 1
-            elapsed = max(time.perf_counter() - started, 1e-9)
-            note = getattr(model, "progress_note", None)  # e.g. a vLLM model's items per replica
-            if note is not None:
-                self.progress.update(bar, description=f"{model.info.name} · {task.name} · {note()}")
-            self.progress.update(bar, completed=done, rate=f"{done / elapsed:.2f} it/s", tokens=c.tokens,
-                                 calls=c.model_calls, hits=c.cache_hits, errors=c.errors, refresh=True)
-
-        await asyncio.gather(*(one(s) for s in samples))
-        if skipped:
-            c.messages.append(f"{task.name}: {len(skipped)} items longer than the context window of "
-                              f"{model.info.name} skipped (raise --n-ctx if the model allows it)")
-        return scored
 
 
 def prepare(tasks: list[TaskSpec], data_dir: Path, limit: int | None, seed: int, fewshot: int | None,
@@ -259,45 +96,85 @@ def prepare(tasks: list[TaskSpec], data_dir: Path, limit: int | None, seed: int,
     return plans
 
 
-def task_result(store: Store, model: str, task: TaskSpec, method: str, scored: set[str], errors: int,
-                truncated: int = 0) -> Result:
-    """The result of this run's samples, from the store (with the scorer's declared metrics)."""
-    rows = [r for r in store.scores(model=model, task=task.name, method=method) if r.sample_id in scored]
-    if rows:
-        return summarise(rows, errors=errors, truncated=truncated)
-    metric = get_scorer(task.scorer).headline(method, task.metric)
-    return Result(model=model, task=task.name, language=task.language, capability=task.capability, method=method,
-                  metric=metric, n=0, score=None, ci_low=None, ci_high=None, errors=errors, truncated=truncated)
+def attach_limiters(models: list[Model], options: ModelOptions) -> None:
+    """One adaptive limiter per provider endpoint, shared by the models of the run that call it."""
+    limiters = Limiters(options.concurrency, rpm=options.rpm, tpm=options.tpm)
+    for model in models:
+        key = getattr(model, "limiter_key", lambda: None)()
+        if key is not None:
+            model.limiter = limiters.get(key)
 
 
 async def run_eval(model_names: list[str], tasks: list[TaskSpec], *, store: Store, data_dir: Path,
                    options: ModelOptions, method: str | None = None, limit: int | None = None,
                    seed: int = DEFAULT_SEED, show_progress: bool = True, fewshot: int | None = None,
                    prefer_loglikelihood: bool = False, allow_unsandboxed_code: bool = False,
-                   retry_errors: bool = False) -> RunReport:
-    """Run every task on every model; responses already in the store are not asked again."""
+                   retry_errors: bool = False, precision: float | None = None) -> RunReport:
+    """Run every task on every model; responses already in the store are not asked again.
+
+    Models run concurrently (each its tasks in order; in-process models one after another). With `precision`,
+    each task's items are drawn in its seeded order, in rounds asked of every model, until the anytime-valid
+    interval of each model's score (one model) or of each paired gap (several) is narrower than ±precision."""
     counters = Counters()
     plans = prepare(tasks, data_dir, limit, seed, fewshot, allow_unsandboxed_code, counters)
     runner = Runner(store, options.concurrency, show_progress, ScorerConfig(allow_unsandboxed_code),
                     retry_errors, seed)
-    results: list[Result] = []
-    with runner.progress:
-        for name in model_names:
-            model = create_model(name, options)
-            try:
-                for task, files, samples, pool in plans:
-                    m = choose_method(task, model, method, prefer_loglikelihood)
-                    run_id = store.start_run(name, task.name, m, manifest(task, model, m, files, seed, limit, len(samples)))
-                    before = Counters(counters.model_calls, counters.cache_hits, counters.errors,
-                                      skipped=counters.skipped, truncated=counters.truncated)
-                    scored = await runner.run_task(model, task, m, samples, pool, run_id, counters)
-                    counts = getattr(model, "replica_counts", None)  # where several servers answered, how many each
-                    store.finish_run(run_id, counters.model_calls - before.model_calls,
-                                     counters.cache_hits - before.cache_hits, counters.errors - before.errors,
-                                     {"replica_counts": counts()} if counts is not None else None)
-                    errors = len(samples) - len(scored) - (counters.skipped - before.skipped)
-                    results.append(task_result(store, name, task, m, scored, errors,
-                                               counters.truncated - before.truncated))
-            finally:
-                await model.aclose()
-    return RunReport(counters, results)
+    models: list[Model] = []
+    turns = ModelTurns()
+    try:
+        for name in dict.fromkeys(model_names):
+            models.append(create_model(name, options))
+        # every method is chosen before any model runs: a task a model cannot do fails in one line at once
+        methods = {(model.info.name, p[0].name): choose_method(p[0], model, method, prefer_loglikelihood)
+                   for model in models for p in plans}
+        attach_limiters(models, options)
+        with runner.progress:
+            if precision is not None:
+                check_precision(plans, models, methods)
+                results, reports = [], []
+                for plan in plans:
+                    got, report = await run_to_precision(runner, models, methods, plan, precision, limit, turns,
+                                                         counters, step=max(8, options.concurrency, 4 * options.batch))
+                    results += got
+                    reports.append(report)
+                order = {m.info.name: i for i, m in enumerate(models)}
+                results.sort(key=lambda r: order[r.model])  # stable: model by model, tasks in order
+                return RunReport(counters, results, reports)
+
+            async def one_model(model: Model) -> list[Result]:
+                async with turns(model):
+                    return [await run_plan(runner, model, plan, methods[(model.info.name, plan[0].name)], seed,
+                                           limit, counters) for plan in plans]
+
+            per_model = await gather_all(one_model(m) for m in models)
+    finally:
+        for model in models:
+            await model.aclose()
+    return RunReport(counters, [r for results in per_model for r in results])
+
+
+async def run_plan(runner: Runner, model: Model, plan: tuple, method: str, seed: int, limit: int | None,
+                   total: Counters) -> Result:
+    """One model on one task: every item of the plan."""
+    task, files, samples, pool = plan
+    store = runner.store
+    run_id = store.start_run(model.info.name, task.name, method,
+                             manifest(task, model, method, files, seed, limit, len(samples)))
+    c = Counters()
+    scored = await runner.run_task(model, task, method, samples, pool, run_id, c)
+    finish(store, run_id, model, c)
+    total.add(c)
+    return task_result(store, model.info.name, task, method, scored, len(samples) - len(scored) - c.skipped,
+                       c.truncated)
+
+
+def check_precision(plans: list[tuple], models: list[Model], methods: dict[tuple[str, str], str]) -> None:
+    """--precision needs item scores in [0, 1] that measure something (not a placeholder awaiting a judge)."""
+    for task, *_ in plans:
+        scorer = get_scorer(task.scorer)
+        for model in models:
+            metric = scorer.headline(methods[(model.info.name, task.name)], task.metric)
+            scale = next((m.scale for m in scorer.metrics if m.name == metric), "0-1")
+            if not scorer.measures or scale != "0-1":
+                why = "its answers await a judge" if not scorer.measures else f"its {metric} is on a {scale} scale"
+                raise GapbenchError(f"--precision: task {task.name} has no item score in [0, 1] to stop on ({why})")
