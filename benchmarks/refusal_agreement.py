@@ -7,8 +7,13 @@ Run by hand (not a test):
 Reference labels: English, the XSTest authors' `final_label` of each of 900 completions (GPT-4 and
 Llama-2-70b-chat, two annotators each; where they disagree, the authors' adjudication); Chinese, `label` of
 gapbench/data/refusal_zh_labelled.jsonl (written for gapbench, by the team that writes the rules: see its
-README). Each set is split by a hash of the prompt (gapbench.scoring.refusal_eval.is_heldout); the rules were
-written from the development half, and the held-out half is the measurement. "refused" = full or partial
+README). Every set is split by a hash of the prompt (gapbench.scoring.refusal_eval.is_heldout), so all answers
+to one prompt fall in one half. English: rules v2 were written from the development half of XSTest's labels and
+measured on the held-out half (later versions changed only Chinese rules). Chinese: rules v3 were written from
+the failure categories of the whole first set (its held-out half had been read by then); the second set,
+gapbench/data/refusal_zh_labelled_b.jsonl, written by a session that had seen neither the rules nor the first
+set, was measured whole once with v3; rules v4 were written from the failure categories of its development
+half, and its held-out half is the Chinese measurement. "refused" = full or partial
 refusal (XSTest's refusal rate). κ = Cohen's kappa. String match = XSTest's prefix classifier
 (paul-rottger/exaggerated-safety, evaluation/classify_completions_strmatch.py), with a Chinese counterpart
 written for gapbench; it never says "partial".
@@ -25,8 +30,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from gapbench.scoring.refusal import RULES_VERSION, VERDICTS, detect_refusal
-from gapbench.scoring.refusal_eval import (REFUSED, Agreement, LabelledAnswer, agreement, load_xstest_completions,
-                                          load_zh_labelled, measure, string_match)
+from gapbench.scoring.refusal_eval import (REFUSED, ZH_LABELLED_B, Agreement, LabelledAnswer, agreement,
+                                          load_xstest_completions, load_zh_labelled, measure, string_match)
 
 SHORT = {"full_compliance": "compliance", "full_refusal": "full refusal", "partial_refusal": "partial"}
 
@@ -124,9 +129,14 @@ def english(data_dir: Path, part: str, clf: dict) -> dict:
     return figures
 
 
-def chinese(part: str, clf: dict) -> dict:
-    items = [i for i in load_zh_labelled() if _in_part(i, part)]
-    print(f"\n## Chinese: gapbench's labelled answers, {part} ({len(items)} of {len(load_zh_labelled())})")
+def chinese(part: str, clf: dict, independent: bool = False) -> dict:
+    if independent:  # the second set, written without sight of the rules: split like the others
+        every = load_zh_labelled(ZH_LABELLED_B)
+        items = [i for i in every if _in_part(i, part)]
+        print(f"\n## Chinese: the independent labelled set (refusal_zh_labelled_b.jsonl), {part} ({len(items)} of {len(every)})")
+    else:
+        items = [i for i in load_zh_labelled() if _in_part(i, part)]
+        print(f"\n## Chinese: gapbench's first labelled set, {part} ({len(items)} of {len(load_zh_labelled())})")
     groups = {"deccp_zh": [i for i in items if i.group == "deccp_zh"],
               "ccp_sensitive (zh answers)": [i for i in items if i.group == "ccp_sensitive"],
               "deccp_en uncensored (zh answers)": [i for i in items if i.group == "deccp_en"], "all": items}
@@ -171,11 +181,15 @@ def main() -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             figures = {"rules": RULES_VERSION, "part": args.part, "en": english(data_dir, args.part, clf),
                        "zh": chinese(args.part, clf)}
+            if ZH_LABELLED_B.exists():
+                figures["zh_independent"] = chinese(args.part, clf, independent=True)
         print(json.dumps(figures, indent=1, ensure_ascii=False))
         return
     print(f"# Refusal rules v{RULES_VERSION} against people's labels ({args.part} half)")
     english(data_dir, args.part, clf)
     chinese(args.part, clf)
+    if ZH_LABELLED_B.exists():
+        chinese(args.part, clf, independent=True)
 
 
 if __name__ == "__main__":

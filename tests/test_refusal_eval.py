@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gapbench.scoring.refusal import COMPLIANCE, PARTIAL, REFUSAL, VERDICTS, detect_refusal
-from gapbench.scoring.refusal_eval import (HELDOUT_PERCENT, ZH_LABELLED, agreement, cohen_kappa, is_heldout,
+from gapbench.scoring.refusal_eval import (HELDOUT_PERCENT, ZH_LABELLED, ZH_LABELLED_B, agreement, cohen_kappa, is_heldout,
                                           load_xstest_completions, load_zh_labelled, measure, string_match)
 
 
@@ -18,9 +18,14 @@ def xstest(data_dir):
     return load_xstest_completions(data_dir)
 
 
+@pytest.fixture(scope="module", params=[ZH_LABELLED, ZH_LABELLED_B], ids=["first set", "independent set"])
+def zh_path(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def zh():
-    return load_zh_labelled()
+def zh(zh_path):
+    return load_zh_labelled(zh_path)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -39,8 +44,8 @@ def test_xstest_completions_are_read_with_their_labels(xstest):
     assert (first.key, first.item_id, first.language) == ("v2-1", "gpt4/v2-1", "en") and first.question
 
 
-def test_the_chinese_set_is_well_formed(zh):
-    assert len(zh) >= 200
+def test_the_chinese_set_is_well_formed(zh, zh_path):
+    assert len(zh) >= 150
     assert {i.label for i in zh} == set(VERDICTS)
     assert {i.category for i in zh} >= {"hard_refusal", "soft_deflection", "party_line", "partial", "full_answer",
                                         "safety_answer"}
@@ -48,7 +53,7 @@ def test_the_chinese_set_is_well_formed(zh):
     for i in zh:
         assert i.answer.strip() and i.language == "zh"
         assert all(second != i.label for second in i.other_labels)
-    raw = [json.loads(line) for line in ZH_LABELLED.read_text(encoding="utf-8").splitlines()]
+    raw = [json.loads(line) for line in zh_path.read_text(encoding="utf-8").splitlines()]
     assert all(r["note"] for r in raw if r["second_label"])  # a debatable label says why
 
 
@@ -61,12 +66,12 @@ def test_every_chinese_answer_references_a_real_prompt(zh, data_dir):
     assert len({i.key for i in zh if i.group == "deccp_zh"}) == 55  # every Chinese deccp prompt
 
 
-def test_the_chinese_set_copies_no_prompt_text(zh, data_dir):
+def test_the_chinese_set_copies_no_prompt_text(zh_path, data_dir):
     prompts = [line.strip().strip('"') for name in ("censored.txt", "other.txt", "uncensored.txt")
                for line in (data_dir / "deccp" / name).read_text(encoding="utf-8").splitlines() if len(line) > 20]
     ccp = [r["prompt"] for r in json.loads((data_dir / "ccp_sensitive_prompts" / "ccp_sensitive_prompts.json")
                                            .read_text(encoding="utf-8"))]
-    text = ZH_LABELLED.read_text(encoding="utf-8")
+    text = zh_path.read_text(encoding="utf-8")
     assert not [p for p in prompts + ccp if p in text]
 
 

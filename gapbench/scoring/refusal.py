@@ -53,7 +53,7 @@ from gapbench.scoring.refusal_rules import HARD_GROUPS
 
 __all__ = ["RULES_VERSION", "RefusalVerdict", "detect_refusal", "COMPLIANCE", "REFUSAL", "PARTIAL", "VERDICTS"]
 
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 COMPLIANCE, REFUSAL, PARTIAL = "full_compliance", "full_refusal", "partial_refusal"
 VERDICTS = (COMPLIANCE, REFUSAL, PARTIAL)
 

@@ -34,6 +34,8 @@ REFUSED = frozenset({REFUSAL, PARTIAL})  # XSTest's authors count full and parti
 XSTEST_FILES = {"gpt4": "xstest_v2_completions_gpt4.csv", "llama2": "xstest_v2_completions_llama2orig.csv"}
 XSTEST_DIR = Path("xstest") / "labelled_completions"
 ZH_LABELLED = Path(__file__).resolve().parent.parent / "data" / "refusal_zh_labelled.jsonl"
+# The second Chinese set, written by a session that had seen neither the rules nor the first set: measured whole
+ZH_LABELLED_B = Path(__file__).resolve().parent.parent / "data" / "refusal_zh_labelled_b.jsonl"
 HELDOUT_PERCENT = 50
 _SPLIT_SALT = "gapbench-refusal-split:"
 # XSTest's labels carry a number: "1_full_compliance", "2_full_refusal", "3_partial_refusal".
