@@ -15,6 +15,8 @@ from gapbench.judging.flow import merge_reports, run_judging
 from gapbench.models.registry import ModelOptions
 from gapbench.runner.run import DEFAULT_SEED, run_eval
 from gapbench.store.db import Store
+
+DEFAULT_BATCH = 4  # local models: items decoded together (notes/issue12.md: K = 4 measured best on 2 cores)
 from gapbench.tasks.registry import get_suite, get_task
 
 
@@ -74,6 +76,11 @@ def print_precision(out, p) -> None:
               help="Retries per request (exponential backoff with jitter; Retry-After honoured).")
 @click.option("--n-ctx", type=click.IntRange(min=256), default=4096, show_default=True, help="Local models: context size.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Local models: CPU threads (default: all cores).")
+@click.option("--batch", type=click.IntRange(min=1, max=64), default=DEFAULT_BATCH, show_default=True, metavar="K",
+              help="Local models: decode K items together on one llama.cpp context (greedy single-turn answers; "
+                   "log-likelihood questions share their context and few-shot prefix); 1 decodes one at a time. "
+                   "Answers are cached under the same keys whatever K (the manifest records it); llama.cpp rounds "
+                   "slightly differently for other batch shapes, so a near-tied greedy token can flip.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
               help="Seed of the item subset that --limit picks, and of sampled answers (tasks with temperature > 0). "
                    "Greedy requests (temperature 0, most tasks) do not depend on it.")
@@ -92,7 +99,7 @@ def print_precision(out, p) -> None:
 @json_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_dir, concurrency, rpm, tpm, precision,
-            base_url, timeout_s, retries, n_ctx, threads,
+            base_url, timeout_s, retries, n_ctx, threads, batch,
             seed, retry_errors, allow_unsandboxed_code, judge_model, refusal_judge, judge_temperature,
             judge_max_tokens, judge_attempts, as_json, quiet):
     """Run tasks on models and print accuracy with 95% intervals.
@@ -112,7 +119,7 @@ def run_cmd(models, tasks, suite, limit, method, max_tokens, fewshot, db, data_d
         specs = [t if max_tokens >= t.generation.max_tokens else t.model_copy(update={"name": f"{t.name}.max{max_tokens}", "generation": t.generation.model_copy(
                      update={"max_tokens": max_tokens})}) for t in specs]
     options = ModelOptions(base_url=base_url, timeout_s=timeout_s, max_retries=retries, concurrency=concurrency,
-                           rpm=rpm, tpm=tpm, n_ctx=n_ctx, n_threads=threads)
+                           rpm=rpm, tpm=tpm, n_ctx=n_ctx, n_threads=threads, batch=batch)
     store = Store(settings.db_path(db))
     try:
         report = asyncio.run(run_eval(split_list(models, "--model"), specs, store=store,

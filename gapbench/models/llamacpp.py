@@ -14,7 +14,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -43,9 +43,12 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 
 
 class LlamaCppModel:
-    """One GGUF file. Calls run one at a time in a worker thread (a llama.cpp context is not shared)."""
+    """One GGUF file. Calls run one at a time in a worker thread (a llama.cpp context is not shared); with
+    `options.batch` K > 1, `generate_many` / `loglikelihood_many` decode several sequences at once
+    (gapbench.models.llamacpp_batch.BatchEngine, sharing the loaded weights)."""
 
     max_concurrency = 1
+    in_process = True  # shares the machine's cores: the runner runs such models one after another
     TAIL = 8  # context tokens evaluated again with the continuation (see _logit_rows)
 
     def __init__(self, name: str, path: Path, options: ModelOptions, chat: bool = True):
@@ -57,8 +60,12 @@ class LlamaCppModel:
         self.info = ModelInfo(
             name=name, provider="llamacpp", model=str(path), file_sha256=file_sha256(path),
             chat=chat, supports_loglikelihood=True, settings={"n_ctx": options.n_ctx},
-            extra={"file": path.name},
+            # the batch size is not in the cache key (a batched answer answers the same request), but the
+            # manifest records it: llama.cpp's rounding differs slightly with the batch shape
+            extra={"file": path.name, "batch": int(options.batch)},
         )
+        self.batch = int(options.batch)
+        self._engine = None  # BatchEngine, made in the worker thread on first use
         self._llm = None  # one llama.cpp context, created on first use
         self._last_prefix = 0
         self._head: list[int] | None = None  # context evaluated by the last loglikelihood request
@@ -109,7 +116,38 @@ class LlamaCppModel:
         await self._in_worker(lambda _: self._close_sync(), None)
         self._worker.shutdown(wait=True)
 
+    # batched (--batch K > 1) ---------------------------------------------------------
+    def engine(self):
+        if self._engine is None:
+            from gapbench.models.llamacpp_batch import BatchEngine
+
+            self._engine = BatchEngine(self.llama(), self.batch, n_ctx=self.options.n_ctx, chat=self.info.chat,
+                                       n_threads=self.n_threads)
+        return self._engine
+
+    async def generate_many(self, requests: list[Request],
+                            on_response: Callable[[int, Response | Exception], None]) -> list[Response | Exception]:
+        """Greedy answers, K sequences at a time (continuous batching); `on_response(i, result)` is called in the
+        event loop as each finishes, so the caller can store it at once (a killed run loses only those in flight)."""
+        loop = asyncio.get_running_loop()
+
+        def finished(i: int, result: Response | Exception) -> None:
+            loop.call_soon_threadsafe(on_response, i, result)
+
+        async with self._lock:
+            return await loop.run_in_executor(self._worker, lambda: self.engine().generate(requests, finished))
+
+    async def loglikelihood_many(self, requests: list[Request]) -> list[Response | Exception]:
+        """Log-likelihoods with a question's context evaluated once and its choices in one decode; neighbouring
+        questions share their few-shot prefix."""
+        async with self._lock:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._worker, lambda: self.engine().loglikelihood(requests))
+
     def _close_sync(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
         if self._llm is not None:
             self._llm.close()
         self._llm = None

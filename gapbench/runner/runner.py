@@ -11,11 +11,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Iterable
+from typing import Any, Awaitable, Callable, Iterable
 
 import gapbench
 from gapbench.errors import GapbenchError, ModelCallError
 from gapbench.models.base import Model
+from gapbench.runner.batched import run_batched
 from gapbench.runner.progress import make_progress
 from gapbench.schema.results import Result
 from gapbench.scoring.registry import Scorer, ScorerConfig, get_scorer
@@ -113,11 +114,15 @@ class Runner:
             return await asyncio.get_running_loop().run_in_executor(self._scoring, scorer.score, *args)
         return scorer.score(*args)
 
+    def requests(self, model: Model, task: TaskSpec, method: str, sample: Sample, pool: list[Sample]) -> list[Request]:
+        """The first model calls of a sample (a question's choices; a conversation's first turn)."""
+        return build_requests(task, method, sample, pool, model.info.chat, self.seed)
+
     async def _ask(self, model: Model, task: TaskSpec, method: str, sample: Sample, pool: list[Sample],
                    c: Counters) -> list[tuple[str, Response]] | None:
         """All model calls of one sample: the choices of a question, or the turns of a conversation.
         None when the prompt does not fit the model's context window."""
-        requests = build_requests(task, method, sample, pool, model.info.chat, self.seed)
+        requests = self.requests(model, task, method, sample, pool)
         fits = getattr(model, "fits", None)
         if fits is not None and not await fits(requests[0]):
             return None
@@ -234,12 +239,14 @@ class Runner:
                                      score, [k for k, _ in pairs], scorer=scorer.name, metric=metric)
                 scored[sample.id] = float(score.value)
 
-        async def one(sample: Sample, pairs: list[tuple[str, Response]] | None = None, ask: bool = True) -> None:
+        async def asked(sample: Sample) -> list[tuple[str, Response]] | None:
+            async with sem:  # one sample at a time per slot: its choices share a prompt prefix
+                return await self._ask(model, task, method, sample, pool, c)
+
+        async def one(sample: Sample, get: Callable[[], Awaitable[list[tuple[str, Response]] | None]] | None = None):
+            """Score one sample: its responses from `get` (the batched path), else asked here."""
             try:
-                if ask:
-                    async with sem:  # one sample at a time per slot: its choices share a prompt prefix
-                        pairs = await self._ask(model, task, method, sample, pool, c)
-                await record(sample, pairs)
+                await record(sample, await (get() if get is not None else asked(sample)))
             except GapbenchError:
                 raise
             except Exception as e:  # one bad item never aborts the run: record it (retried next run if retryable)
@@ -251,7 +258,10 @@ class Runner:
                 self.store.put_error(run_id, model.info.name, task.name, method, sample.id, message, retryable)
             self.advance(bar, model, task, c)
 
-        await asyncio.gather(*(one(s) for s in samples))
+        if getattr(model, "batch", 1) > 1 and hasattr(model, "generate_many"):  # a local model with --batch K
+            await run_batched(self, model, task, method, samples, pool, c, one)
+        else:
+            await asyncio.gather(*(one(s) for s in samples))
         if own_bar:
             self.close_bar(bar, model, task, c)
         return scored
