@@ -58,7 +58,7 @@ def print_precision(out, p) -> None:
 @data_dir_option
 @click.option("--concurrency", type=click.IntRange(min=1, max=256), default=4, show_default=True,
               help="Ceiling of requests in flight per provider endpoint (API models): the limit starts at 4, grows "
-                   "while requests succeed and every slot is busy, shrinks on 429/503. Local models run one at a time.")
+                   "while requests succeed and every slot is busy, shrinks on 429/503. Local models take no concurrency (see --batch).")
 @click.option("--rpm", type=click.IntRange(min=1), default=None, metavar="N",
               help="At most N requests a minute per provider endpoint (API models; for providers that publish a limit).")
 @click.option("--tpm", type=click.IntRange(min=1), default=None, metavar="N",
