@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer as _ThreadingHTTPServer
+
+
+class ThreadingHTTPServer(_ThreadingHTTPServer):
+    """As a real server listens (uvicorn's backlog is 2048): the standard library's 5 would refuse a burst
+    of connections that vLLM or an API accepts."""
+
+    request_queue_size = 1024
 
 
 def chat_body(content="Paris", reasoning=None, prompt_tokens=11, completion_tokens=3):

@@ -131,7 +131,10 @@ def test_pinning_keeps_an_item_on_one_replica_and_spreads_items(standins):
     asyncio.run(go())
     assert all(len(urls) == 1 for urls in homes.values())  # every choice of a question on one replica
     share = sum(next(iter(u)) == a.url for u in homes.values())
-    assert 8 <= share <= 32  # both replicas get a fair part of 40 items
+    # healthy replicas: each question goes to its rendezvous home, and both get a fair part of 40 items
+    assert model.pool.failovers == 0
+    assert share == sum(model.pool.order(c)[0].url == a.url for c in homes)
+    assert 8 <= share <= 32
     pool = ReplicaPool([(a.url, None), (b.url, None)], cap=4)
     assert [r.url for r in pool.order("Question 3")] == [r.url for r in pool.order("Question 3")]
 

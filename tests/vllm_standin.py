@@ -17,7 +17,14 @@ import socket
 import threading
 import time
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer as _ThreadingHTTPServer
+
+
+class ThreadingHTTPServer(_ThreadingHTTPServer):
+    """As a real server listens (uvicorn's backlog is 2048): the standard library's 5 would refuse a burst
+    of connections that vLLM or an API accepts."""
+
+    request_queue_size = 1024
 
 BOS = 1
 _PIECE = re.compile(r" ?[A-Za-z]+| ?[0-9]| ?[^\sA-Za-z0-9]|\s")
