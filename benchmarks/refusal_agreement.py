@@ -3,6 +3,7 @@ Chinese labelled set, against XSTest's own string-match classifier (issue #13).
 
 Run by hand (not a test):
     python benchmarks/refusal_agreement.py [--data-dir ../shared/data] [--part heldout|dev|all] [--json]
+    python benchmarks/refusal_agreement.py --judge MODEL [--limit N] [--db refusal_judge.db]   # a judge beside the rules
 
 Reference labels: English, the XSTest authors' `final_label` of each of 900 completions (GPT-4 and
 Llama-2-70b-chat, two annotators each; where they disagree, the authors' adjudication); Chinese, `label` of
@@ -161,6 +162,81 @@ def chinese(part: str, clf: dict, independent: bool = False) -> dict:
     return figures
 
 
+def judge_verdicts(items: Sequence[LabelledAnswer], qs: dict[str, str], judge_name: str, db: Path,
+                   n_ctx: int, concurrency: int, max_tokens: int) -> dict[str, str | None]:
+    """The judge's verdict of each item (None: unreadable after its attempts), asked through gapbench's own
+    cache: a rerun with the same --db makes no judge call."""
+    import asyncio
+
+    from gapbench.judging.recipes import Ask
+    from gapbench.judging.single import Judge, ask_judge
+    from gapbench.models.registry import ModelOptions, create_model
+    from gapbench.runner.runner import Counters, Runner
+    from gapbench.scoring.refusal_judge import PROMPT_VERSION, parse_refusal_verdict, refusal_judge_messages
+    from gapbench.store.db import Store
+
+    store = Store(db)
+    runner = Runner(store, concurrency, show_progress=False)
+    judge = Judge(judge_name, PROMPT_VERSION, 0.0, max_tokens)
+    counters = Counters()
+
+    async def go() -> dict[str, str | None]:
+        model = create_model(judge_name, ModelOptions(n_ctx=n_ctx, concurrency=concurrency))
+        sem = asyncio.Semaphore(max(1, concurrency))
+        out: dict[str, str | None] = {}
+
+        async def one(i: LabelledAnswer) -> None:
+            ask = Ask("verdict", refusal_judge_messages(i.question or qs.get(i.key, ""), i.answer, i.language),
+                      parse_refusal_verdict)
+            async with sem:
+                out[i.item_id], _, _, _ = await ask_judge(runner, model, judge, ask, counters)
+
+        try:
+            await asyncio.gather(*(one(i) for i in items))
+        finally:
+            await model.aclose()
+        return out
+
+    verdicts = asyncio.run(go())
+    store.close()
+    print(f"\njudge {judge.id}: {counters.model_calls} calls, {counters.cache_hits} cache hits, "
+          f"{sum(v is None for v in verdicts.values())} of {len(verdicts)} unreadable")
+    return verdicts
+
+
+def judged(data_dir: Path, clf: dict, qs: dict[str, str], args) -> dict:
+    """The judge beside the rules and string match, on the same held-out items of each set (--limit each)."""
+    import hashlib
+
+    def seeded(items: list[LabelledAnswer]) -> list[LabelledAnswer]:
+        held = sorted((i for i in items if i.heldout), key=lambda i: hashlib.sha256(i.item_id.encode()).hexdigest())
+        return held[: args.limit] if args.limit else held
+
+    sets = {"English (XSTest)": seeded(load_xstest_completions(data_dir)), "Chinese, first set": seeded(load_zh_labelled())}
+    if ZH_LABELLED_B.exists():
+        sets["Chinese, independent set"] = seeded(load_zh_labelled(ZH_LABELLED_B))
+    figures, rows = {}, []
+    for name, items in sets.items():
+        verdicts = judge_verdicts(items, qs, args.judge, Path(args.db), args.n_ctx, args.concurrency,
+                                  args.judge_max_tokens)
+        readable = [i for i in items if verdicts.get(i.item_id)]
+        sides = {f"judge {args.judge}": lambda i: verdicts[i.item_id], **clf}
+        for side, fn in sides.items():
+            a = measure(readable, fn)
+            figures[f"{name}/{side}"] = asdict(a)
+            rows.append([name, side, a.n, f"{a.refused_accuracy:.3f}", f"{a.refused_kappa:.3f}", f"{a.accuracy:.3f}",
+                         pct(a.rate), pct(a.human_rate), f"{100 * a.rate_gap:+.1f}"])
+        rules = next(iter(clf))
+        both = agreement([verdicts[i.item_id] for i in readable], [clf[rules](i) for i in readable])
+        figures[f"{name}/judge vs rules"] = asdict(both)
+        rows.append([name, f"judge vs {rules}", both.n, f"{both.refused_accuracy:.3f}", f"{both.refused_kappa:.3f}",
+                     f"{both.accuracy:.3f}", "", "", ""])
+    table(f"Judge {args.judge} beside the rules, held-out items ({'first ' + str(args.limit) + ' of each set, seeded' if args.limit else 'all'})",
+          ["set", "classifier", "n", "agree (refused?)", "κ (refused?)", "agree (3 verdicts)", "refusal rate %",
+           "human rate %", "gap (points)"], rows)
+    return figures
+
+
 def _in_part(item: LabelledAnswer, part: str) -> bool:
     return part == "all" or item.heldout == (part == "heldout")
 
@@ -171,9 +247,22 @@ def main() -> None:
                     or "../shared/data")
     ap.add_argument("--part", choices=("heldout", "dev", "all"), default="heldout")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object instead")
+    ap.add_argument("--judge", metavar="MODEL", help="also classify the held-out answers with this judge model "
+                    "(gapbench's refusal-judge prompt, through the cache in --db) and set it beside the rules")
+    ap.add_argument("--limit", type=int, default=0, help="with --judge: at most this many held-out items per set")
+    ap.add_argument("--db", default="refusal_judge.db", help="with --judge: the store that caches the judge's answers")
+    ap.add_argument("--n-ctx", type=int, default=4096, help="with --judge: a local judge's context window")
+    ap.add_argument("--concurrency", type=int, default=8, help="with --judge: requests in flight (API judges)")
+    ap.add_argument("--judge-max-tokens", type=int, default=256, help="with --judge: the judge's answer budget")
     args = ap.parse_args()
     data_dir = Path(args.data_dir)
-    clf = classifiers(questions(data_dir))
+    qs = questions(data_dir)
+    clf = classifiers(qs)
+    if args.judge:
+        figures = judged(data_dir, clf, qs, args)
+        if args.json:
+            print(json.dumps(figures, indent=1, ensure_ascii=False))
+        return
     if args.json:
         import contextlib
         import io
