@@ -10,9 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer as _Threadin
 
 class ThreadingHTTPServer(_ThreadingHTTPServer):
     """As a real server listens (uvicorn's backlog is 2048): the standard library's 5 would refuse a burst
-    of connections that vLLM or an API accepts."""
+    of connections that vLLM or an API accepts. Every stand-in of the tests serves with this one."""
 
     request_queue_size = 1024
+    daemon_threads = True
 
 
 def chat_body(content="Paris", reasoning=None, prompt_tokens=11, completion_tokens=3):
@@ -66,7 +67,6 @@ class FakeServer:
                 self.wfile.write(data)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()

@@ -7,7 +7,7 @@ import asyncio
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -15,9 +15,7 @@ import pytest
 from gapbench.models.retry import call_with_retries
 from gapbench.runner.limiter import AdaptiveLimiter, Limiters, TokenBucket
 
-
-class _WideServer(ThreadingHTTPServer):
-    request_queue_size = 256  # accept every connection at once: the handler decides what is too many
+from fakeserver import ThreadingHTTPServer
 
 
 class ThresholdServer:
@@ -69,8 +67,7 @@ class ThresholdServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = _WideServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # accepts every connection: the handler decides what is too many
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1/chat/completions"
         threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True).start()
 

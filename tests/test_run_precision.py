@@ -10,12 +10,12 @@ import re
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from conftest import gapbench_cli
-from fakeserver import chat_body
+from fakeserver import ThreadingHTTPServer, chat_body
 from test_cli import assert_one_line_error
 from test_contracts import write_task
 
@@ -24,11 +24,6 @@ ACCURACY = {"good": 90, "bad": 25}  # percent of items each stand-in model gets 
 
 def right(model: str, i: int) -> bool:
     return int(hashlib.sha256(f"{model}:{i}".encode()).hexdigest(), 16) % 100 < ACCURACY[model]
-
-
-class _Wide(ThreadingHTTPServer):
-    request_queue_size = 256
-    daemon_threads = True
 
 
 class TwoModels:
@@ -79,7 +74,7 @@ class TwoModels:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = _Wide(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True).start()
 

@@ -17,14 +17,9 @@ import socket
 import threading
 import time
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer as _ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-
-class ThreadingHTTPServer(_ThreadingHTTPServer):
-    """As a real server listens (uvicorn's backlog is 2048): the standard library's 5 would refuse a burst
-    of connections that vLLM or an API accepts."""
-
-    request_queue_size = 1024
+from fakeserver import ThreadingHTTPServer
 
 BOS = 1
 _PIECE = re.compile(r" ?[A-Za-z]+| ?[0-9]| ?[^\sA-Za-z0-9]|\s")
@@ -116,7 +111,6 @@ class VLLMStandIn:
                             standin.answered_prompts += [tuple(p) for p in prompts]
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
