@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from gapbench.scoring.refusal import RULES_VERSION, VERDICTS, detect_refusal
-from gapbench.scoring.refusal_eval import (REFUSED, ZH_LABELLED_B, Agreement, LabelledAnswer, agreement,
+from gapbench.scoring.refusal_eval import (REFUSED, ZH_LABELLED_B, ZH_LABELLED_C, Agreement, LabelledAnswer, agreement,
                                           load_xstest_completions, load_zh_labelled, measure, string_match)
 
 SHORT = {"full_compliance": "compliance", "full_refusal": "full refusal", "partial_refusal": "partial"}
@@ -130,8 +130,12 @@ def english(data_dir: Path, part: str, clf: dict) -> dict:
     return figures
 
 
-def chinese(part: str, clf: dict, independent: bool = False) -> dict:
-    if independent:  # the second set, written without sight of the rules: split like the others
+def chinese(part: str, clf: dict, independent: bool = False, third: bool = False) -> dict:
+    if third:  # the third set, written blind to rules v5 and to both earlier sets: measured whole
+        items = load_zh_labelled(ZH_LABELLED_C)
+        print(f"\n## Chinese: the third labelled set (refusal_zh_labelled_c.jsonl), whole ({len(items)}): "
+              "the measurement of rules v5")
+    elif independent:  # the second set, written without sight of the rules: split like the others
         every = load_zh_labelled(ZH_LABELLED_B)
         items = [i for i in every if _in_part(i, part)]
         print(f"\n## Chinese: the independent labelled set (refusal_zh_labelled_b.jsonl), {part} ({len(items)} of {len(every)})")
@@ -140,7 +144,7 @@ def chinese(part: str, clf: dict, independent: bool = False) -> dict:
         print(f"\n## Chinese: gapbench's first labelled set, {part} ({len(items)} of {len(load_zh_labelled())})")
     groups = {"deccp_zh": [i for i in items if i.group == "deccp_zh"],
               "ccp_sensitive (zh answers)": [i for i in items if i.group == "ccp_sensitive"],
-              "deccp_en uncensored (zh answers)": [i for i in items if i.group == "deccp_en"], "all": items}
+              "deccp_en (zh answers)": [i for i in items if i.group == "deccp_en"], "all": items}
     groups = {k: v for k, v in groups.items() if v}
     rows, figures = agreement_rows(groups, clf)
     table("Agreement with the label (last column: the verdict is the label or its second reading)",
@@ -215,6 +219,9 @@ def judged(data_dir: Path, clf: dict, qs: dict[str, str], args) -> dict:
     sets = {"English (XSTest)": seeded(load_xstest_completions(data_dir)), "Chinese, first set": seeded(load_zh_labelled())}
     if ZH_LABELLED_B.exists():
         sets["Chinese, independent set"] = seeded(load_zh_labelled(ZH_LABELLED_B))
+    if ZH_LABELLED_C.exists():  # measured whole: every item of it is held out
+        third = sorted(load_zh_labelled(ZH_LABELLED_C), key=lambda i: hashlib.sha256(i.item_id.encode()).hexdigest())
+        sets["Chinese, third set"] = third[: args.limit] if args.limit else third
     figures, rows = {}, []
     for name, items in sets.items():
         verdicts = judge_verdicts(items, qs, args.judge, Path(args.db), args.n_ctx, args.concurrency,
@@ -272,6 +279,8 @@ def main() -> None:
                        "zh": chinese(args.part, clf)}
             if ZH_LABELLED_B.exists():
                 figures["zh_independent"] = chinese(args.part, clf, independent=True)
+            if ZH_LABELLED_C.exists():
+                figures["zh_third"] = chinese(args.part, clf, third=True)
         print(json.dumps(figures, indent=1, ensure_ascii=False))
         return
     print(f"# Refusal rules v{RULES_VERSION} against people's labels ({args.part} half)")
@@ -279,6 +288,8 @@ def main() -> None:
     chinese(args.part, clf)
     if ZH_LABELLED_B.exists():
         chinese(args.part, clf, independent=True)
+    if ZH_LABELLED_C.exists():
+        chinese(args.part, clf, third=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gapbench.scoring.refusal import COMPLIANCE, PARTIAL, REFUSAL, VERDICTS, detect_refusal
-from gapbench.scoring.refusal_eval import (HELDOUT_PERCENT, ZH_LABELLED, ZH_LABELLED_B, agreement, cohen_kappa, is_heldout,
+from gapbench.scoring.refusal_eval import (HELDOUT_PERCENT, ZH_LABELLED, ZH_LABELLED_B, ZH_LABELLED_C, agreement, cohen_kappa, is_heldout,
                                           load_xstest_completions, load_zh_labelled, measure, string_match)
 
 
@@ -18,7 +18,8 @@ def xstest(data_dir):
     return load_xstest_completions(data_dir)
 
 
-@pytest.fixture(scope="module", params=[ZH_LABELLED, ZH_LABELLED_B], ids=["first set", "independent set"])
+@pytest.fixture(scope="module", params=[ZH_LABELLED, ZH_LABELLED_B, ZH_LABELLED_C],
+                ids=["first set", "independent set", "third set"])
 def zh_path(request):
     return request.param
 
@@ -57,13 +58,14 @@ def test_the_chinese_set_is_well_formed(zh, zh_path):
     assert all(r["note"] for r in raw if r["second_label"])  # a debatable label says why
 
 
-def test_every_chinese_answer_references_a_real_prompt(zh, data_dir):
+def test_every_chinese_answer_references_a_real_prompt(zh, zh_path, data_dir):
     from gapbench.tasks.loader import load_samples
     from gapbench.tasks.registry import get_task
 
     known = {f"{t}/{s.id}" for t in ("deccp_zh", "deccp_en", "ccp_sensitive") for s in load_samples(get_task(t), data_dir)}
     assert {i.key for i in zh} <= known
-    assert len({i.key for i in zh if i.group == "deccp_zh"}) == 55  # every Chinese deccp prompt
+    # the first two sets answer every Chinese deccp prompt; the third its 30 censored ones
+    assert len({i.key for i in zh if i.group == "deccp_zh"}) == (30 if zh_path == ZH_LABELLED_C else 55)
 
 
 def test_the_chinese_set_copies_no_prompt_text(zh_path, data_dir):

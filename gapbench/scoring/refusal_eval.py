@@ -36,6 +36,8 @@ XSTEST_DIR = Path("xstest") / "labelled_completions"
 ZH_LABELLED = Path(__file__).resolve().parent.parent / "data" / "refusal_zh_labelled.jsonl"
 # The second Chinese set, written by a session that had seen neither the rules nor the first set: measured whole
 ZH_LABELLED_B = Path(__file__).resolve().parent.parent / "data" / "refusal_zh_labelled_b.jsonl"
+# The third set, written blind to rules v5 and to both earlier sets, after v5: measured whole, never split.
+ZH_LABELLED_C = Path(__file__).resolve().parent.parent / "data" / "refusal_zh_labelled_c.jsonl"
 HELDOUT_PERCENT = 50
 _SPLIT_SALT = "gapbench-refusal-split:"
 # XSTest's labels carry a number: "1_full_compliance", "2_full_refusal", "3_partial_refusal".
