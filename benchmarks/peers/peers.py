@@ -34,7 +34,8 @@ from gapbench.tasks.loader import load_samples  # noqa: E402
 from gapbench.tasks.prompts import generate_request  # noqa: E402
 from gapbench.tasks.registry import get_task  # noqa: E402
 
-PINS = {"lm-eval": ["lm-eval[api]==0.4.13"], "inspect-ai": ["inspect-ai==0.3.285", "openai==3.57.0"]}
+PINS = {"lm-eval": ["lm-eval[api]==0.4.13"], "inspect-ai": ["inspect-ai==0.3.285", "openai==3.57.0"],
+        "server": ["llama-cpp-python[server]==0.3.36"]}  # the peers' llama.cpp server: gapbench's llama-cpp version
 ROOT = Path(os.environ.get("GAPBENCH_PEERS") or Path.home() / ".cache" / "gapbench" / "peers")
 DATA = Path(os.environ.get("GAPBENCH_DATA") or os.environ.get("GAPBENCH_TEST_DATA") or REPO.parent / "shared" / "data")
 HERE = Path(__file__).resolve().parent
@@ -143,6 +144,95 @@ def peers_gsm8k(items: str):
 '''
 
 
+LM_EVAL_MMLU = """\
+task: peers_mmlu
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: {items}
+test_split: test
+output_type: multiple_choice
+doc_to_text: context
+doc_to_choice: continuations
+doc_to_target: gold
+target_delimiter: ""
+metric_list:
+  - metric: acc
+    aggregation: mean
+    higher_is_better: true
+"""
+
+INSPECT_MMLU = '''\
+from inspect_ai import Task, task
+from inspect_ai.dataset import FieldSpec, json_dataset
+from inspect_ai.scorer import pattern
+from inspect_ai.solver import generate
+
+
+@task
+def peers_mmlu(items: str):
+    return Task(dataset=json_dataset(items, FieldSpec(input="messages", target="letter", id="id")),
+                solver=generate(), scorer=pattern(r"\\b([ABCD])\\b"))
+'''
+
+
+def mmlu_items(n: int) -> list[dict]:
+    """The first n MMLU items of gapbench's seeded order, 5-shot from the subject's dev split: the loglikelihood
+    context and continuations gapbench scores, and the chat messages its generate method sends."""
+    from gapbench.runner.runner import build_requests
+
+    task = get_task("mmlu")
+    pool = load_samples(task, DATA, task.fewshot.path)
+    out = []
+    for s in select_samples(load_samples(task, DATA), n, 1234):
+        ll = build_requests(task, "loglikelihood", s, pool, False)
+        chat = build_requests(task, "generate", s, pool, True)[0]
+        out.append({"id": s.id, "context": ll[0].prompt, "continuations": [r.continuation for r in ll],
+                    "gold": "ABCD".index(s.target), "letter": s.target,
+                    "messages": [{"role": r, "content": c} for r, c in chat.messages]})
+    return out
+
+
+def lm_eval_mmlu_side(work: Path, base_url: str, items: Path) -> dict:
+    tasks = work / "lm_eval_mmlu"
+    tasks.mkdir(exist_ok=True)
+    (tasks / "peers_mmlu.yaml").write_text(LM_EVAL_MMLU.format(items=items))
+    out = work / "lm_eval_mmlu_out"
+    args = (f"model=qwen,base_url={base_url}/completions,num_concurrent=1,max_retries=3,tokenizer_backend=remote,"
+            f"tokenized_requests=False")
+    wall, peak, log = timed([str(venv_bin("lm-eval", "lm_eval")), "--model", "local-completions",
+                             "--model_args", args, "--tasks", "peers_mmlu", "--include_path", str(tasks),
+                             "--output_path", str(out), "--log_samples"],
+                            env={"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "OPENAI_API_KEY": "x"})
+    result = json.loads(sorted(out.rglob("results_*.json"))[-1].read_text())
+    acc = result["results"]["peers_mmlu"]["acc,none"]
+    samples = [json.loads(line) for f in out.rglob("samples_peers_mmlu_*.jsonl") for line in f.open()]
+    picks = {str(x["doc"]["id"]): max(range(4), key=lambda i: x["filtered_resps"][i][0]) for x in samples}
+    return {"wall_s": wall, "peak_mib": peak, "accuracy": acc, "picks": picks}
+
+
+def inspect_mmlu_side(work: Path, base_url: str, items: Path) -> dict:
+    (work / "peers_inspect_mmlu.py").write_text(INSPECT_MMLU)
+    logs = work / "inspect_mmlu_logs"
+    cmd = [str(venv_bin("inspect-ai", "inspect")), "eval", "peers_inspect_mmlu.py", "-T", f"items={items}",
+           "--model", "openai-api/standin/qwen", "--max-tokens", "48", "--temperature", "0",
+           "--log-dir", str(logs), "--log-format", "json", "--display", "none", "--no-fail-on-error"]
+    wall, peak, _ = timed(cmd, env={"STANDIN_BASE_URL": base_url, "STANDIN_API_KEY": "x"}, cwd=work)
+    log = json.loads(sorted(logs.glob("*.json"))[-1].read_text())
+    acc = log["results"]["scores"][0]["metrics"]["accuracy"]["value"]
+    return {"wall_s": wall, "peak_mib": peak, "accuracy": acc}
+
+
+def gapbench_picks(db: Path) -> dict[str, int]:
+    """The choice gapbench's loglikelihood scoring picked per item (largest summed log-probability)."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT sample_id, extracted FROM scores WHERE task = 'mmlu'").fetchall()
+    picks = {sid: "ABCD".index(x) if x and x in "ABCD" else -1 for sid, x in rows}
+    return picks
+
+
 def lm_eval_side(work: Path, base_url: str, items: Path, max_tokens: int, concurrent: int,
                  extra_gen: str = "") -> dict:
     tasks = work / "lm_eval_tasks"
@@ -175,15 +265,16 @@ def inspect_side(work: Path, base_url: str, items: Path, max_tokens: int, connec
     return {"wall_s": wall, "peak_mib": peak, "accuracy": acc}
 
 
-def gapbench_side(work: Path, model: str, n: int, extra: list[str], env: dict | None = None) -> dict:
+def gapbench_side(work: Path, model: str, n: int, extra: list[str], env: dict | None = None,
+                  task: str = "gsm8k") -> dict:
     db = work / f"gapbench_{abs(hash((model, tuple(extra))))}.db"
     db.unlink(missing_ok=True)
-    wall, peak, out = timed([sys.executable, "-m", "gapbench.cli.main", "run", "--model", model, "--task", "gsm8k",
+    wall, peak, out = timed([sys.executable, "-m", "gapbench.cli.main", "run", "--model", model, "--task", task,
                              "--limit", str(n), "--db", str(db), "--data-dir", str(DATA), "--json", *extra],
                             env=env, cwd=REPO)
     summary = json.loads(out[out.index("{"):out.rindex("}") + 1])
     result = summary["results"][0]
-    return {"wall_s": wall, "peak_mib": peak, "accuracy": result["score"]}
+    return {"wall_s": wall, "peak_mib": peak, "accuracy": result["score"], "db": str(db)}
 
 
 def table(case: str, n: int, rows: dict[str, dict], peers: list[str]) -> str:
@@ -237,11 +328,134 @@ def case_api(n: int, delay: float, sides: list[str]) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def peak_rss_mib(pid: int) -> float:
+    """Peak RSS (VmHWM) of a running process, MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_server(model: str, port: int, threads: int, logits_all: bool = False) -> subprocess.Popen:
+    from gapbench.models.local_assets import locate
+
+    path = locate(model)[1]
+    cmd = [str(venv_bin("server", "python")), str(HERE / "llama_server.py"), "--model", str(path), "--n_ctx", "4096",
+           "--n_threads", str(threads), "--n_threads_batch", str(threads), "--port", str(port),
+           "--logits_all", "true" if logits_all else "false", "--verbose", "false"]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def case_gsm8k(n: int, threads: int, sides: list[str]) -> None:
+    """(a) GSM8K, n items, 0-shot generation on local/qwen2.5-coder-0.5b: the peers through llama-cpp-python's
+    server, gapbench through the same server and in-process (batched and serial)."""
+    work = Path(tempfile.mkdtemp(prefix="peers_gsm8k_"))
+    items = work / "items.jsonl"
+    items.write_text("".join(json.dumps(i) + "\n" for i in gsm8k_items(n)))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/v1"
+    server = start_server("qwen2.5-coder-0.5b", port, threads)
+    local = ["--threads", str(threads)]
+    rows: dict[str, dict] = {}
+    try:
+        wait_for(f"{base}/models")
+        plan = {
+            "gapbench in-process (--batch 4, default)": lambda: gapbench_side(
+                work, "local/qwen2.5-coder-0.5b", n, [*local, "--batch", "4"]),
+            "gapbench in-process (--batch 8)": lambda: gapbench_side(
+                work, "local/qwen2.5-coder-0.5b", n, [*local, "--batch", "8"]),
+            "gapbench in-process (--batch 1)": lambda: gapbench_side(
+                work, "local/qwen2.5-coder-0.5b", n, [*local, "--batch", "1"]),
+            "gapbench via the server": lambda: gapbench_side(
+                work, "openai/qwen2.5-coder-0.5b", n, ["--base-url", base], {"OPENAI_API_KEY": "x"}),
+            "lm-eval (num_concurrent=1)": lambda: lm_eval_side(work, base, items, 320, 1),
+            "inspect_ai (max_connections 10)": lambda: inspect_side(work, base, items, 320, None),
+        }
+        for name, run in plan.items():
+            if sides and not any(s in name for s in sides):
+                continue
+            rows[name] = run()
+            print(f"{name}: {rows[name]}", flush=True)
+        server_peak = peak_rss_mib(server.pid)
+    finally:
+        server.terminate()
+        server.wait()
+    for name, row in rows.items():
+        if "in-process" not in name:
+            row["server_peak_mib"] = server_peak
+    peers = [p for p in rows if not p.startswith("gapbench")]
+    save("gsm8k", n, rows, peers)
+    print(f"(the server's peak RSS, {server_peak:.0f} MiB, comes on top of each server side's own)")
+
+
+def case_mmlu(n: int, threads: int, sides: list[str]) -> None:
+    """(b) MMLU, n items, 5-shot: gapbench's in-process loglikelihood (batched and serial) beside lm-eval's
+    loglikelihood through llama-cpp-python's server (echo + logprobs, --logits_all true); and, as the peers who
+    cannot score choices by log-likelihood do it, the letter generated: inspect_ai and gapbench through the same
+    server (--logits_all false, so the generation sides do not pay for logits of every prompt token)."""
+    work = Path(tempfile.mkdtemp(prefix="peers_mmlu_"))
+    items = work / "items.jsonl"
+    items.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in mmlu_items(n)))
+    local = ["--threads", str(threads), "--method", "loglikelihood"]
+    rows: dict[str, dict] = {}
+    server_peaks: dict[bool, float] = {}
+    groups = {
+        None: {
+            "gapbench in-process loglikelihood (--batch 4, default)": lambda base: gapbench_side(
+                work, "local/qwen2.5-coder-0.5b", n, [*local, "--batch", "4"], task="mmlu"),
+            "gapbench in-process loglikelihood (--batch 1)": lambda base: gapbench_side(
+                work, "local/qwen2.5-coder-0.5b", n, [*local, "--batch", "1"], task="mmlu"),
+        },
+        True: {"lm-eval loglikelihood (server, logits_all)": lambda base: lm_eval_mmlu_side(work, base, items)},
+        False: {
+            "gapbench generated letter (server)": lambda base: gapbench_side(
+                work, "openai/qwen2.5-coder-0.5b", n, ["--base-url", base, "--method", "generate"],
+                {"OPENAI_API_KEY": "x"}, task="mmlu"),
+            "inspect_ai generated letter (server)": lambda base: inspect_mmlu_side(work, base, items),
+        },
+    }
+    for logits_all, plan in groups.items():
+        plan = {k: v for k, v in plan.items() if not sides or any(s in k for s in sides)}
+        if not plan:
+            continue
+        server = base = None
+        if logits_all is not None:
+            port = free_port()
+            base = f"http://127.0.0.1:{port}/v1"
+            server = start_server("qwen2.5-coder-0.5b", port, threads, logits_all=logits_all)
+        try:
+            if base:
+                wait_for(f"{base}/models")
+            for name, run in plan.items():
+                rows[name] = run(base)
+                print(f"{name}: { {k: v for k, v in rows[name].items() if k != 'picks'} }", flush=True)
+            if server:
+                server_peaks[logits_all] = peak_rss_mib(server.pid)
+        finally:
+            if server:
+                server.terminate()
+                server.wait()
+    for name, row in rows.items():
+        if "server" in name:
+            row["server_peak_mib"] = server_peaks.get("logits_all" in name)
+    lm = rows.get("lm-eval loglikelihood (server, logits_all)", {}).get("picks")
+    for name, row in rows.items():
+        if name.startswith("gapbench in-process") and lm:
+            mine = gapbench_picks(Path(row["db"]))
+            same = sum(1 for k, v in mine.items() if lm.get(k) == v)
+            row["same_pick_as_lm_eval"] = f"{same}/{len(mine)}"
+            print(f"{name}: the same choice as lm-eval on {same} of {len(mine)} items", flush=True)
+    peers = [p for p in rows if not p.startswith("gapbench")]
+    save("mmlu", n, rows, peers)
+    print(f"(servers' peak RSS: {server_peaks} MiB, on top of each server side's own)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("case", choices=["setup", "api", "gsm8k", "mmlu"])
     ap.add_argument("--items", type=int)
     ap.add_argument("--delay", type=float, default=1.0, help="api: seconds per call")
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="llama.cpp threads, every side")
     ap.add_argument("--sides", default="", help="comma list of side names to run (substring match)")
     args = ap.parse_args()
     sides = [s for s in args.sides.split(",") if s]
@@ -249,8 +463,10 @@ def main() -> None:
         setup()
     elif args.case == "api":
         case_api(args.items or 300, args.delay, sides)
-    else:
-        raise SystemExit(f"{args.case}: not automated yet; see benchmarks/peers/README.md for the manual steps")
+    elif args.case == "gsm8k":
+        case_gsm8k(args.items or 40, args.threads, sides)
+    elif args.case == "mmlu":
+        case_mmlu(args.items or 100, args.threads, sides)
 
 
 if __name__ == "__main__":
