@@ -193,9 +193,13 @@ def mmlu_items(n: int) -> list[dict]:
     return out
 
 
-def lm_eval_mmlu_side(work: Path, base_url: str, items: Path) -> dict:
+def lm_eval_mmlu_side(work: Path, base_url: str, items: Path, limit: int | None = None) -> dict:
     tasks = work / "lm_eval_mmlu"
     tasks.mkdir(exist_ok=True)
+    if limit:  # llama-cpp-python's echo path is too slow for many items (see README.md): the first `limit`
+        lines = items.read_text(encoding="utf-8").splitlines(keepends=True)[:limit]
+        items = work / f"items_first_{limit}.jsonl"
+        items.write_text("".join(lines), encoding="utf-8")
     (tasks / "peers_mmlu.yaml").write_text(LM_EVAL_MMLU.format(items=items))
     out = work / "lm_eval_mmlu_out"
     args = (f"model=qwen,base_url={base_url}/completions,num_concurrent=1,max_retries=3,tokenizer_backend=remote,"
@@ -208,7 +212,7 @@ def lm_eval_mmlu_side(work: Path, base_url: str, items: Path) -> dict:
     acc = result["results"]["peers_mmlu"]["acc,none"]
     samples = [json.loads(line) for f in out.rglob("samples_peers_mmlu_*.jsonl") for line in f.open()]
     picks = {str(x["doc"]["id"]): max(range(4), key=lambda i: x["filtered_resps"][i][0]) for x in samples}
-    return {"wall_s": wall, "peak_mib": peak, "accuracy": acc, "picks": picks}
+    return {"wall_s": wall, "peak_mib": peak, "accuracy": acc, "picks": picks, "items": len(picks)}
 
 
 def inspect_mmlu_side(work: Path, base_url: str, items: Path) -> dict:
@@ -282,9 +286,11 @@ def table(case: str, n: int, rows: dict[str, dict], peers: list[str]) -> str:
              "| side | wall s | items/s | " + " | ".join(f"× {p}" for p in peers) + " | accuracy [95% interval] | peak MiB |",
              "|---|---|---|" + "---|" * len(peers) + "---|---|"]
     for name, r in rows.items():
-        rate = n / r["wall_s"]
-        ratios = [f"{rate / (n / rows[p]['wall_s']):.1f}" for p in peers]
-        low, high = proportion_interval(round(r["accuracy"] * n), n)
+        k = r.get("items", n)  # a side run on fewer items (lm-eval's loglikelihood in case b)
+        rate = k / r["wall_s"]
+        ratios = [f"{rate / (rows[p].get('items', n) / rows[p]['wall_s']):.1f}" for p in peers]
+        low, high = proportion_interval(round(r["accuracy"] * k), k)
+        name = name if k == n else f"{name} ({k} items)"
         lines.append(f"| {name} | {r['wall_s']:.1f} | {rate:.2f} | " + " | ".join(ratios)
                      + f" | {r['accuracy']:.3f} [{low:.3f}, {high:.3f}] | {r['peak_mib']:.0f} |")
     return "\n".join(lines)
@@ -366,8 +372,10 @@ def case_gsm8k(n: int, threads: int, sides: list[str]) -> None:
                 work, "local/qwen2.5-coder-0.5b", n, [*local, "--batch", "8"]),
             "gapbench in-process (--batch 1)": lambda: gapbench_side(
                 work, "local/qwen2.5-coder-0.5b", n, [*local, "--batch", "1"]),
+            # one request at a time, as the peers send them (the server decodes one at a time anyway)
             "gapbench via the server": lambda: gapbench_side(
-                work, "openai/qwen2.5-coder-0.5b", n, ["--base-url", base], {"OPENAI_API_KEY": "x"}),
+                work, "openai/qwen2.5-coder-0.5b", n, ["--base-url", base, "--concurrency", "1"],
+                {"OPENAI_API_KEY": "x"}),
             "lm-eval (num_concurrent=1)": lambda: lm_eval_side(work, base, items, 320, 1),
             "inspect_ai (max_connections 10)": lambda: inspect_side(work, base, items, 320, None),
         }
@@ -388,7 +396,7 @@ def case_gsm8k(n: int, threads: int, sides: list[str]) -> None:
     print(f"(the server's peak RSS, {server_peak:.0f} MiB, comes on top of each server side's own)")
 
 
-def case_mmlu(n: int, threads: int, sides: list[str]) -> None:
+def case_mmlu(n: int, threads: int, sides: list[str], lm_eval_items: int | None = None) -> None:
     """(b) MMLU, n items, 5-shot: gapbench's in-process loglikelihood (batched and serial) beside lm-eval's
     loglikelihood through llama-cpp-python's server (echo + logprobs, --logits_all true); and, as the peers who
     cannot score choices by log-likelihood do it, the letter generated: inspect_ai and gapbench through the same
@@ -406,10 +414,11 @@ def case_mmlu(n: int, threads: int, sides: list[str]) -> None:
             "gapbench in-process loglikelihood (--batch 1)": lambda base: gapbench_side(
                 work, "local/qwen2.5-coder-0.5b", n, [*local, "--batch", "1"], task="mmlu"),
         },
-        True: {"lm-eval loglikelihood (server, logits_all)": lambda base: lm_eval_mmlu_side(work, base, items)},
+        True: {"lm-eval loglikelihood (server, logits_all)": lambda base: lm_eval_mmlu_side(work, base, items,
+                                                                                           lm_eval_items)},
         False: {
             "gapbench generated letter (server)": lambda base: gapbench_side(
-                work, "openai/qwen2.5-coder-0.5b", n, ["--base-url", base, "--method", "generate"],
+                work, "openai/qwen2.5-coder-0.5b", n, ["--base-url", base, "--method", "generate", "--concurrency", "1"],
                 {"OPENAI_API_KEY": "x"}, task="mmlu"),
             "inspect_ai generated letter (server)": lambda base: inspect_mmlu_side(work, base, items),
         },
@@ -456,6 +465,8 @@ def main() -> None:
     ap.add_argument("--items", type=int)
     ap.add_argument("--delay", type=float, default=1.0, help="api: seconds per call")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2, help="llama.cpp threads, every side")
+    ap.add_argument("--lm-eval-items", type=int, help="mmlu: lm-eval on the first N items only (its loglikelihood "
+                    "through llama-cpp-python's server takes minutes per question)")
     ap.add_argument("--sides", default="", help="comma list of side names to run (substring match)")
     args = ap.parse_args()
     sides = [s for s in args.sides.split(",") if s]
@@ -466,7 +477,7 @@ def main() -> None:
     elif args.case == "gsm8k":
         case_gsm8k(args.items or 40, args.threads, sides)
     elif args.case == "mmlu":
-        case_mmlu(args.items or 100, args.threads, sides)
+        case_mmlu(args.items or 100, args.threads, sides, args.lm_eval_items)
 
 
 if __name__ == "__main__":
