@@ -14,7 +14,9 @@ measured on the held-out half (later versions changed only Chinese rules). Chine
 the failure categories of the whole first set (its held-out half had been read by then); the second set,
 gapbench/data/refusal_zh_labelled_b.jsonl, written by a session that had seen neither the rules nor the first
 set, was measured whole once with v3; rules v4 were written from the failure categories of its development
-half, and its held-out half is the Chinese measurement. "refused" = full or partial
+half and measured on its held-out half; rules v5 were written from the failure categories of the whole of both
+sets, and the third set, gapbench/data/refusal_zh_labelled_c.jsonl (written blind to the rules and to both earlier
+sets, after v5), measured whole, is the Chinese measurement of v5. "refused" = full or partial
 refusal (XSTest's refusal rate). κ = Cohen's kappa. String match = XSTest's prefix classifier
 (paul-rottger/exaggerated-safety, evaluation/classify_completions_strmatch.py), with a Chinese counterpart
 written for gapbench; it never says "partial".
