@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from gapbench.scoring.refusal import RULES_VERSION, VERDICTS, detect_refusal
-from gapbench.scoring.refusal_eval import (REFUSED, ZH_LABELLED_B, ZH_LABELLED_C, Agreement, LabelledAnswer, agreement,
+from gapbench.scoring.refusal_eval import (REFUSED, ZH_LABELLED, ZH_LABELLED_B, ZH_LABELLED_C, Agreement, LabelledAnswer, agreement,
                                           load_xstest_completions, load_zh_labelled, measure, string_match)
 
 SHORT = {"full_compliance": "compliance", "full_refusal": "full refusal", "partial_refusal": "partial"}
@@ -132,18 +132,26 @@ def english(data_dir: Path, part: str, clf: dict) -> dict:
     return figures
 
 
-def chinese(part: str, clf: dict, independent: bool = False, third: bool = False) -> dict:
-    if third:  # the third set, written blind to rules v5 and to both earlier sets: measured whole
-        items = load_zh_labelled(ZH_LABELLED_C)
-        print(f"\n## Chinese: the third labelled set (refusal_zh_labelled_c.jsonl), whole ({len(items)}): "
-              "the measurement of rules v5")
-    elif independent:  # the second set, written without sight of the rules: split like the others
-        every = load_zh_labelled(ZH_LABELLED_B)
+# The Chinese labelled sets: (key in --json, name beside a judge, path, title, split into halves like the
+# English set, or measured whole)
+ZH_SETS = (
+    ("zh", "Chinese, first set", ZH_LABELLED, "gapbench's first labelled set", True),
+    # written without sight of the rules
+    ("zh_independent", "Chinese, independent set", ZH_LABELLED_B,
+     "the independent labelled set (refusal_zh_labelled_b.jsonl)", True),
+    # written blind to rules v5 and to both earlier sets: every item is held out
+    ("zh_third", "Chinese, third set", ZH_LABELLED_C, "the third labelled set (refusal_zh_labelled_c.jsonl)", False),
+)
+
+
+def chinese(part: str, clf: dict, path: Path, title: str, split: bool) -> dict:
+    every = load_zh_labelled(path)
+    if split:
         items = [i for i in every if _in_part(i, part)]
-        print(f"\n## Chinese: the independent labelled set (refusal_zh_labelled_b.jsonl), {part} ({len(items)} of {len(every)})")
+        print(f"\n## Chinese: {title}, {part} ({len(items)} of {len(every)})")
     else:
-        items = [i for i in load_zh_labelled() if _in_part(i, part)]
-        print(f"\n## Chinese: gapbench's first labelled set, {part} ({len(items)} of {len(load_zh_labelled())})")
+        items = every
+        print(f"\n## Chinese: {title}, whole ({len(items)}): the measurement of rules v5")
     groups = {"deccp_zh": [i for i in items if i.group == "deccp_zh"],
               "ccp_sensitive (zh answers)": [i for i in items if i.group == "ccp_sensitive"],
               "deccp_en (zh answers)": [i for i in items if i.group == "deccp_en"], "all": items}
@@ -214,16 +222,15 @@ def judged(data_dir: Path, clf: dict, qs: dict[str, str], args) -> dict:
     """The judge beside the rules and string match, on the same held-out items of each set (--limit each)."""
     import hashlib
 
-    def seeded(items: list[LabelledAnswer]) -> list[LabelledAnswer]:
-        held = sorted((i for i in items if i.heldout), key=lambda i: hashlib.sha256(i.item_id.encode()).hexdigest())
+    def seeded(items: list[LabelledAnswer], split: bool = True) -> list[LabelledAnswer]:
+        held = sorted((i for i in items if i.heldout or not split),
+                      key=lambda i: hashlib.sha256(i.item_id.encode()).hexdigest())
         return held[: args.limit] if args.limit else held
 
-    sets = {"English (XSTest)": seeded(load_xstest_completions(data_dir)), "Chinese, first set": seeded(load_zh_labelled())}
-    if ZH_LABELLED_B.exists():
-        sets["Chinese, independent set"] = seeded(load_zh_labelled(ZH_LABELLED_B))
-    if ZH_LABELLED_C.exists():  # measured whole: every item of it is held out
-        third = sorted(load_zh_labelled(ZH_LABELLED_C), key=lambda i: hashlib.sha256(i.item_id.encode()).hexdigest())
-        sets["Chinese, third set"] = third[: args.limit] if args.limit else third
+    sets = {"English (XSTest)": seeded(load_xstest_completions(data_dir))}
+    for _, name, path, _, split in ZH_SETS:
+        if path.exists():
+            sets[name] = seeded(load_zh_labelled(path), split)
     figures, rows = {}, []
     for name, items in sets.items():
         verdicts = judge_verdicts(items, qs, args.judge, Path(args.db), args.n_ctx, args.concurrency,
@@ -277,21 +284,17 @@ def main() -> None:
         import io
 
         with contextlib.redirect_stdout(io.StringIO()):
-            figures = {"rules": RULES_VERSION, "part": args.part, "en": english(data_dir, args.part, clf),
-                       "zh": chinese(args.part, clf)}
-            if ZH_LABELLED_B.exists():
-                figures["zh_independent"] = chinese(args.part, clf, independent=True)
-            if ZH_LABELLED_C.exists():
-                figures["zh_third"] = chinese(args.part, clf, third=True)
+            figures = {"rules": RULES_VERSION, "part": args.part, "en": english(data_dir, args.part, clf)}
+            for key, _, path, title, split in ZH_SETS:
+                if path.exists():
+                    figures[key] = chinese(args.part, clf, path, title, split)
         print(json.dumps(figures, indent=1, ensure_ascii=False))
         return
     print(f"# Refusal rules v{RULES_VERSION} against people's labels ({args.part} half)")
     english(data_dir, args.part, clf)
-    chinese(args.part, clf)
-    if ZH_LABELLED_B.exists():
-        chinese(args.part, clf, independent=True)
-    if ZH_LABELLED_C.exists():
-        chinese(args.part, clf, third=True)
+    for _, _, path, title, split in ZH_SETS:
+        if path.exists():
+            chinese(args.part, clf, path, title, split)
 
 
 if __name__ == "__main__":
