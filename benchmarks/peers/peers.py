@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -194,72 +195,64 @@ def mmlu_items(n: int) -> list[dict]:
 
 
 def lm_eval_mmlu_side(work: Path, base_url: str, items: Path, limit: int | None = None) -> dict:
-    tasks = work / "lm_eval_mmlu"
-    tasks.mkdir(exist_ok=True)
     if limit:  # llama-cpp-python's echo path is too slow for many items (see README.md): the first `limit`
         lines = items.read_text(encoding="utf-8").splitlines(keepends=True)[:limit]
         items = work / f"items_first_{limit}.jsonl"
         items.write_text("".join(lines), encoding="utf-8")
-    (tasks / "peers_mmlu.yaml").write_text(LM_EVAL_MMLU.format(items=items))
-    out = work / "lm_eval_mmlu_out"
     args = (f"model=qwen,base_url={base_url}/completions,num_concurrent=1,max_retries=3,tokenizer_backend=remote,"
             f"tokenized_requests=False")
-    wall, peak, log = timed([str(venv_bin("lm-eval", "lm_eval")), "--model", "local-completions",
-                             "--model_args", args, "--tasks", "peers_mmlu", "--include_path", str(tasks),
-                             "--output_path", str(out), "--log_samples"],
-                            env={"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "OPENAI_API_KEY": "x"})
-    result = json.loads(sorted(out.rglob("results_*.json"))[-1].read_text())
-    acc = result["results"]["peers_mmlu"]["acc,none"]
+    wall, peak, metrics, out = lm_eval_run(work, "mmlu", "peers_mmlu", LM_EVAL_MMLU.format(items=items),
+                                           "local-completions", args)
     samples = [json.loads(line) for f in out.rglob("samples_peers_mmlu_*.jsonl") for line in f.open()]
     picks = {str(x["doc"]["id"]): max(range(4), key=lambda i: x["filtered_resps"][i][0]) for x in samples}
-    return {"wall_s": wall, "peak_mib": peak, "accuracy": acc, "picks": picks, "items": len(picks)}
-
-
-def inspect_mmlu_side(work: Path, base_url: str, items: Path) -> dict:
-    (work / "peers_inspect_mmlu.py").write_text(INSPECT_MMLU)
-    logs = work / "inspect_mmlu_logs"
-    cmd = [str(venv_bin("inspect-ai", "inspect")), "eval", "peers_inspect_mmlu.py", "-T", f"items={items}",
-           "--model", "openai-api/standin/qwen", "--max-tokens", "48", "--temperature", "0",
-           "--log-dir", str(logs), "--log-format", "json", "--display", "none", "--no-fail-on-error"]
-    wall, peak, _ = timed(cmd, env={"STANDIN_BASE_URL": base_url, "STANDIN_API_KEY": "x"}, cwd=work)
-    log = json.loads(sorted(logs.glob("*.json"))[-1].read_text())
-    acc = log["results"]["scores"][0]["metrics"]["accuracy"]["value"]
-    return {"wall_s": wall, "peak_mib": peak, "accuracy": acc}
+    return {"wall_s": wall, "peak_mib": peak, "accuracy": metrics["acc,none"], "picks": picks, "items": len(picks)}
 
 
 def gapbench_picks(db: Path) -> dict[str, int]:
     """The choice gapbench's loglikelihood scoring picked per item (largest summed log-probability)."""
-    import sqlite3
+    from gapbench.store.db import Store
 
-    con = sqlite3.connect(db)
-    rows = con.execute("SELECT sample_id, extracted FROM scores WHERE task = 'mmlu'").fetchall()
-    picks = {sid: "ABCD".index(x) if x and x in "ABCD" else -1 for sid, x in rows}
-    return picks
+    store = Store(db)
+    try:
+        return {r.sample_id: "ABCD".index(r.extracted) if r.extracted and r.extracted in "ABCD" else -1
+                for r in store.scores(task="mmlu")}
+    finally:
+        store.close()
+
+
+def lm_eval_run(work: Path, label: str, task: str, task_yaml: str, model: str, model_args: str,
+                extra: list[str] = ()) -> tuple[float, float, dict, Path]:
+    """One lm_eval command on a task written for it: (wall s, peak MiB, the task's metrics, output folder)."""
+    tasks = work / f"lm_eval_tasks_{label}"
+    tasks.mkdir(exist_ok=True)
+    (tasks / f"{task}.yaml").write_text(task_yaml)
+    out = work / f"lm_eval_out_{label}"
+    wall, peak, _ = timed([str(venv_bin("lm-eval", "lm_eval")), "--model", model, "--model_args", model_args,
+                           "--tasks", task, "--include_path", str(tasks), *extra, "--output_path", str(out),
+                           "--log_samples"],
+                          env={"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "OPENAI_API_KEY": "x"})
+    result = json.loads(sorted(out.rglob("results_*.json"))[-1].read_text())
+    return wall, peak, result["results"][task], out
 
 
 def lm_eval_side(work: Path, base_url: str, items: Path, max_tokens: int, concurrent: int,
                  extra_gen: str = "") -> dict:
-    tasks = work / "lm_eval_tasks"
-    tasks.mkdir(exist_ok=True)
-    (tasks / "peers_gsm8k.yaml").write_text(LM_EVAL_TASK.format(items=items, max_tokens=max_tokens, extra=extra_gen))
-    out = work / f"lm_eval_out_{concurrent}"
     args = (f"model=standin,base_url={base_url}/chat/completions,num_concurrent={concurrent},max_retries=3,"
             f"tokenized_requests=False")
-    wall, peak, log = timed([str(venv_bin("lm-eval", "lm_eval")), "--model", "local-chat-completions",
-                             "--model_args", args, "--tasks", "peers_gsm8k", "--include_path", str(tasks),
-                             "--apply_chat_template", "--output_path", str(out), "--log_samples"],
-                            env={"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "OPENAI_API_KEY": "x"})
-    result = json.loads(sorted(out.rglob("results_*.json"))[-1].read_text())
-    metrics = result["results"]["peers_gsm8k"]
+    wall, peak, metrics, _ = lm_eval_run(
+        work, f"gsm8k_{concurrent}", "peers_gsm8k", LM_EVAL_TASK.format(items=items, max_tokens=max_tokens,
+                                                                        extra=extra_gen),
+        "local-chat-completions", args, ["--apply_chat_template"])
     acc = next(v for k, v in metrics.items() if k.startswith("exact_match,"))
     return {"wall_s": wall, "peak_mib": peak, "accuracy": acc}
 
 
-def inspect_side(work: Path, base_url: str, items: Path, max_tokens: int, connections: int | None) -> dict:
-    (work / "peers_inspect.py").write_text(INSPECT_TASK)
-    logs = work / f"inspect_logs_{connections}"
-    cmd = [str(venv_bin("inspect-ai", "inspect")), "eval", "peers_inspect.py", "-T", f"items={items}",
-           "--model", "openai-api/standin/standin", "--max-tokens", str(max_tokens), "--temperature", "0",
+def inspect_side(work: Path, base_url: str, items: Path, max_tokens: int, connections: int | None,
+                 source: str = INSPECT_TASK, module: str = "peers_inspect", model: str = "standin") -> dict:
+    (work / f"{module}.py").write_text(source)
+    logs = work / f"{module}_logs_{connections}"
+    cmd = [str(venv_bin("inspect-ai", "inspect")), "eval", f"{module}.py", "-T", f"items={items}",
+           "--model", f"openai-api/standin/{model}", "--max-tokens", str(max_tokens), "--temperature", "0",
            "--log-dir", str(logs), "--log-format", "json", "--display", "none", "--no-fail-on-error"]
     if connections:
         cmd += ["--max-connections", str(connections)]
@@ -302,17 +295,37 @@ def save(case: str, n: int, rows: dict, peers: list[str]) -> None:
     print(table(case, n, rows, peers), flush=True)
 
 
+@contextmanager
+def serving(cmd: list[str], port: int, quiet: bool = True):
+    """A server process listening on 127.0.0.1:port while the block runs: yields (base URL, process)."""
+    out = subprocess.DEVNULL if quiet else None
+    proc = subprocess.Popen(cmd, stdout=out, stderr=out)
+    try:
+        base = f"http://127.0.0.1:{port}/v1"
+        wait_for(f"{base}/models")
+        yield base, proc
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def run_sides(plan: dict, sides: list[str], rows: dict[str, dict], *args) -> None:
+    """Run each side of the plan that --sides selects (all when empty), into rows, printing each result."""
+    for name, run in plan.items():
+        if sides and not any(s in name for s in sides):
+            continue
+        rows[name] = run(*args)
+        print(f"{name}: { {k: v for k, v in rows[name].items() if k != 'picks'} }", flush=True)
+
+
 def case_api(n: int, delay: float, sides: list[str]) -> None:
     work = Path(tempfile.mkdtemp(prefix="peers_api_"))
     items = work / "items.jsonl"
     items.write_text("".join(json.dumps(i) + "\n" for i in gsm8k_items(n)))
     port = free_port()
-    base = f"http://127.0.0.1:{port}/v1"
-    server = subprocess.Popen([sys.executable, str(HERE / "standin.py"), "--items", str(items), "--port", str(port),
-                               "--delay", str(delay)])
     rows: dict[str, dict] = {}
-    try:
-        wait_for(f"{base}/models")
+    standin = [sys.executable, str(HERE / "standin.py"), "--items", str(items), "--port", str(port), "--delay", str(delay)]
+    with serving(standin, port, quiet=False) as (base, _):
         plan = {
             "gapbench (--concurrency 256)": lambda: gapbench_side(
                 work, "openai/standin", n, ["--base-url", base, "--concurrency", "256"], {"OPENAI_API_KEY": "x"}),
@@ -321,14 +334,7 @@ def case_api(n: int, delay: float, sides: list[str]) -> None:
             "inspect_ai default (max_connections 10)": lambda: inspect_side(work, base, items, 320, None),
             "inspect_ai best (--max-connections 300)": lambda: inspect_side(work, base, items, 320, 300),
         }
-        for name, run in plan.items():
-            if sides and not any(s in name for s in sides):
-                continue
-            rows[name] = run()
-            print(f"{name}: {rows[name]}", flush=True)
-    finally:
-        server.terminate()
-        server.wait()
+        run_sides(plan, sides, rows)
     peers = [p for p in rows if not p.startswith("gapbench")]
     save("api", n, rows, peers)
     shutil.rmtree(work, ignore_errors=True)
@@ -342,14 +348,15 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def start_server(model: str, port: int, threads: int, logits_all: bool = False) -> subprocess.Popen:
+def llama_server(model: str, threads: int, logits_all: bool = False) -> tuple[list[str], int]:
+    """The command of the peers' llama.cpp server for a bundled model, and its port."""
     from gapbench.models.local_assets import locate
 
-    path = locate(model)[1]
-    cmd = [str(venv_bin("server", "python")), str(HERE / "llama_server.py"), "--model", str(path), "--n_ctx", "4096",
-           "--n_threads", str(threads), "--n_threads_batch", str(threads), "--port", str(port),
+    port = free_port()
+    cmd = [str(venv_bin("server", "python")), str(HERE / "llama_server.py"), "--model", str(locate(model)[1]),
+           "--n_ctx", "4096", "--n_threads", str(threads), "--n_threads_batch", str(threads), "--port", str(port),
            "--logits_all", "true" if logits_all else "false", "--verbose", "false"]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cmd, port
 
 
 def case_gsm8k(n: int, threads: int, sides: list[str]) -> None:
@@ -358,13 +365,9 @@ def case_gsm8k(n: int, threads: int, sides: list[str]) -> None:
     work = Path(tempfile.mkdtemp(prefix="peers_gsm8k_"))
     items = work / "items.jsonl"
     items.write_text("".join(json.dumps(i) + "\n" for i in gsm8k_items(n)))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/v1"
-    server = start_server("qwen2.5-coder-0.5b", port, threads)
     local = ["--threads", str(threads)]
     rows: dict[str, dict] = {}
-    try:
-        wait_for(f"{base}/models")
+    with serving(*llama_server("qwen2.5-coder-0.5b", threads)) as (base, server):
         plan = {
             "gapbench in-process (--batch 4, default)": lambda: gapbench_side(
                 work, "local/qwen2.5-coder-0.5b", n, [*local, "--batch", "4"]),
@@ -379,15 +382,8 @@ def case_gsm8k(n: int, threads: int, sides: list[str]) -> None:
             "lm-eval (num_concurrent=1)": lambda: lm_eval_side(work, base, items, 320, 1),
             "inspect_ai (max_connections 10)": lambda: inspect_side(work, base, items, 320, None),
         }
-        for name, run in plan.items():
-            if sides and not any(s in name for s in sides):
-                continue
-            rows[name] = run()
-            print(f"{name}: {rows[name]}", flush=True)
+        run_sides(plan, sides, rows)
         server_peak = peak_rss_mib(server.pid)
-    finally:
-        server.terminate()
-        server.wait()
     for name, row in rows.items():
         if "in-process" not in name:
             row["server_peak_mib"] = server_peak
@@ -420,30 +416,19 @@ def case_mmlu(n: int, threads: int, sides: list[str], lm_eval_items: int | None 
             "gapbench generated letter (server)": lambda base: gapbench_side(
                 work, "openai/qwen2.5-coder-0.5b", n, ["--base-url", base, "--method", "generate", "--concurrency", "1"],
                 {"OPENAI_API_KEY": "x"}, task="mmlu"),
-            "inspect_ai generated letter (server)": lambda base: inspect_mmlu_side(work, base, items),
+            "inspect_ai generated letter (server)": lambda base: inspect_side(
+                work, base, items, 48, None, INSPECT_MMLU, "peers_inspect_mmlu", "qwen"),
         },
     }
     for logits_all, plan in groups.items():
-        plan = {k: v for k, v in plan.items() if not sides or any(s in k for s in sides)}
-        if not plan:
+        if sides and not any(s in k for k in plan for s in sides):
             continue
-        server = base = None
-        if logits_all is not None:
-            port = free_port()
-            base = f"http://127.0.0.1:{port}/v1"
-            server = start_server("qwen2.5-coder-0.5b", port, threads, logits_all=logits_all)
-        try:
-            if base:
-                wait_for(f"{base}/models")
-            for name, run in plan.items():
-                rows[name] = run(base)
-                print(f"{name}: { {k: v for k, v in rows[name].items() if k != 'picks'} }", flush=True)
-            if server:
-                server_peaks[logits_all] = peak_rss_mib(server.pid)
-        finally:
-            if server:
-                server.terminate()
-                server.wait()
+        server = nullcontext((None, None)) if logits_all is None else \
+            serving(*llama_server("qwen2.5-coder-0.5b", threads, logits_all=logits_all))
+        with server as (base, proc):
+            run_sides(plan, sides, rows, base)
+            if proc:
+                server_peaks[logits_all] = peak_rss_mib(proc.pid)
     for name, row in rows.items():
         if "server" in name:
             row["server_peak_mib"] = server_peaks.get("logits_all" in name)
