@@ -27,11 +27,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
+from gapbench.errors import GapbenchError
 from gapbench.scoring.refusal import RULES_VERSION, VERDICTS, detect_refusal
 from gapbench.scoring.refusal_eval import (REFUSED, ZH_LABELLED, ZH_LABELLED_B, ZH_LABELLED_C, Agreement, LabelledAnswer, agreement,
                                           load_xstest_completions, load_zh_labelled, measure, string_match)
@@ -272,7 +274,11 @@ def main() -> None:
     ap.add_argument("--judge-max-tokens", type=int, default=256, help="with --judge: the judge's answer budget")
     args = ap.parse_args()
     data_dir = Path(args.data_dir)
-    qs = questions(data_dir)
+    try:
+        qs = questions(data_dir)
+    except GapbenchError as e:  # the benchmark data missing or unreadable: one line, exit 2
+        print(f"refusal_agreement.py: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
     clf = classifiers(qs)
     if args.judge:
         figures = judged(data_dir, clf, qs, args)

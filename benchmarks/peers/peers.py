@@ -25,10 +25,12 @@ import tempfile
 import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import NoReturn
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from gapbench.errors import GapbenchError  # noqa: E402
 from gapbench.runner.select import select_samples  # noqa: E402
 from gapbench.stats.intervals import proportion_interval  # noqa: E402
 from gapbench.tasks.loader import load_samples  # noqa: E402
@@ -44,6 +46,20 @@ HERE = Path(__file__).resolve().parent
 
 def venv_bin(peer: str, exe: str) -> Path:
     return ROOT / peer / "bin" / exe
+
+
+def fail(message: str) -> NoReturn:
+    """Bad input or a missing install: one line, exit 2."""
+    print(f"peers.py: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def peer_bin(peer: str, exe: str) -> str:
+    """A peer's executable, or a one-line error naming the command that installs it."""
+    path = venv_bin(peer, exe)
+    if not path.exists():
+        fail(f"{path}: not installed; run `python benchmarks/peers/peers.py setup` first")
+    return str(path)
 
 
 def setup() -> None:
@@ -227,7 +243,7 @@ def lm_eval_run(work: Path, label: str, task: str, task_yaml: str, model: str, m
     tasks.mkdir(exist_ok=True)
     (tasks / f"{task}.yaml").write_text(task_yaml)
     out = work / f"lm_eval_out_{label}"
-    wall, peak, _ = timed([str(venv_bin("lm-eval", "lm_eval")), "--model", model, "--model_args", model_args,
+    wall, peak, _ = timed([peer_bin("lm-eval", "lm_eval"), "--model", model, "--model_args", model_args,
                            "--tasks", task, "--include_path", str(tasks), *extra, "--output_path", str(out),
                            "--log_samples"],
                           env={"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "OPENAI_API_KEY": "x"})
@@ -251,7 +267,7 @@ def inspect_side(work: Path, base_url: str, items: Path, max_tokens: int, connec
                  source: str = INSPECT_TASK, module: str = "peers_inspect", model: str = "standin") -> dict:
     (work / f"{module}.py").write_text(source)
     logs = work / f"{module}_logs_{connections}"
-    cmd = [str(venv_bin("inspect-ai", "inspect")), "eval", f"{module}.py", "-T", f"items={items}",
+    cmd = [peer_bin("inspect-ai", "inspect"), "eval", f"{module}.py", "-T", f"items={items}",
            "--model", f"openai-api/standin/{model}", "--max-tokens", str(max_tokens), "--temperature", "0",
            "--log-dir", str(logs), "--log-format", "json", "--display", "none", "--no-fail-on-error"]
     if connections:
@@ -353,7 +369,7 @@ def llama_server(model: str, threads: int, logits_all: bool = False) -> tuple[li
     from gapbench.models.local_assets import locate
 
     port = free_port()
-    cmd = [str(venv_bin("server", "python")), str(HERE / "llama_server.py"), "--model", str(locate(model)[1]),
+    cmd = [peer_bin("server", "python"), str(HERE / "llama_server.py"), "--model", str(locate(model)[1]),
            "--n_ctx", "4096", "--n_threads", str(threads), "--n_threads_batch", str(threads), "--port", str(port),
            "--logits_all", "true" if logits_all else "false", "--verbose", "false"]
     return cmd, port
@@ -454,7 +470,16 @@ def main() -> None:
                     "through llama-cpp-python's server takes minutes per question)")
     ap.add_argument("--sides", default="", help="comma list of side names to run (substring match)")
     args = ap.parse_args()
+    if args.items is not None and args.items < 1 or args.lm_eval_items is not None and args.lm_eval_items < 1:
+        fail("--items and --lm-eval-items must be at least 1")
     sides = [s for s in args.sides.split(",") if s]
+    try:
+        run_case(args, sides)
+    except GapbenchError as e:  # the benchmark data missing or unreadable
+        fail(str(e))
+
+
+def run_case(args: argparse.Namespace, sides: list[str]) -> None:
     if args.case == "setup":
         setup()
     elif args.case == "api":
